@@ -1,0 +1,75 @@
+"""Assembly: the Bot (real Telegram or the simulator) and the Dispatcher with its routers."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommand
+
+from bot import errors
+from bot.fsm import DatabaseStorage
+from bot.i18n import N_, Catalogue
+from bot.middlewares import DatabaseMiddleware, FloodMiddleware, PersonMiddleware
+from core.clock import Clock
+from core.settings import Settings
+from handlers import common, groups, household, onboarding
+from models.db import Database
+
+REQUEST_TIMEOUT = 20  # seconds; below the outbox lease, so a hung send never outlives its claim
+
+
+def build_bot(settings: Settings) -> Bot:
+    """The aiogram Bot, pointed at `telegram.api_base` (Telegram itself or our simulator)."""
+    token = settings.telegram.token
+    if token is None:
+        raise ValueError("telegram.token is not set (LINLI_TELEGRAM__TOKEN)")
+    if settings.uses_real_telegram:
+        session = AiohttpSession(timeout=REQUEST_TIMEOUT)
+    else:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base),
+                                 timeout=REQUEST_TIMEOUT)
+    return Bot(token.get_secret_value(), session=session)
+
+
+def _fsm(settings: Settings, db: Database, clock: Clock) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Database storage with in-process isolation by default; Redis for several processes."""
+    if settings.fsm.redis_url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        storage = RedisStorage.from_url(settings.fsm.redis_url)
+        return storage, RedisEventIsolation(storage.redis)
+    return DatabaseStorage(db, clock), SimpleEventIsolation()
+
+
+def build_dispatcher(*, settings: Settings, db: Database, catalogue: Catalogue, clock: Clock) -> Dispatcher:
+    storage, isolation = _fsm(settings, db, clock)
+    dp = Dispatcher(storage=storage, events_isolation=isolation, db=db, catalogue=catalogue, clock=clock,
+                    settings=settings)
+    # After aiogram's own (errors, user context, FSM + isolation): see bot/middlewares.py.
+    dp.update.outer_middleware(DatabaseMiddleware(db, clock))
+    dp.update.outer_middleware(PersonMiddleware(catalogue, clock, settings.locale.default))
+    dp.update.outer_middleware(FloodMiddleware(settings.flood.per_minute))
+    dp.include_routers(
+        errors.router.router(),
+        groups.router.router(),  # service messages in groups (migration) before anything else
+        common.router.router(),  # /menu /help /lang /cancel work from any state
+        onboarding.router.router(),
+        household.router.router(),
+        common.fallback_router.router(),  # last: answers whatever nobody else took
+    )
+    return dp
+
+
+async def publish_commands(bot: Bot, catalogue: Catalogue) -> None:
+    """The command list Telegram shows, in Chinese (default) and English."""
+    items = [("menu", N_("Main menu")), ("home", N_("My home and its members")),
+             ("lang", N_("Change language")), ("help", N_("How to use Linli")),
+             ("cancel", N_("Stop what you are doing"))]
+    # Telegram takes two-letter language codes only: Chinese readers get zh_Hans.
+    for locale, language_code in (("zh_Hans", None), ("en", "en")):
+        _ = catalogue.get(locale)
+        await bot.set_my_commands([BotCommand(command=c, description=_(d)) for c, d in items],
+                                  language_code=language_code)

@@ -1,0 +1,320 @@
+"""The outbox sender: claims due rows, renders them per recipient, sends within the limits.
+
+Crash safety: rows are claimed ('sending') in one transaction and their outcome recorded in
+another after the sends. A process killed in between leaves its rows 'sending'; after the
+lease they are claimed again and sent once more. So a message is repeated only if it went
+out but its success was not recorded: at most one claimed batch per process (the in-flight
+window, `delivery.batch_size`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import secrets
+import socket
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Catalogue, resolve_locale
+from bot.notices import NoticeRegistry, RenderContext, Rendered, notices
+from bot.ratelimit import Limits
+from core.clock import Clock
+from core.settings import DeliverySettings
+from models import ChatIdentity, MessageRef, OutboxMessage, OutboxStatus, StaffGroup
+from models.db import Database
+from services import identities, outbox
+from services import staff as staff_service
+
+log = logging.getLogger(__name__)
+MAX_CHAT_WAIT = 0.25  # longer than this for one chat's bucket: put the row back, go on
+
+
+@dataclass
+class Outcome:
+    """What happened to one row; applied to the database after the batch."""
+
+    row_id: int
+    status: OutboxStatus
+    error: str | None = None
+    message_id: int | None = None
+    not_before: datetime | None = None
+    count_attempt: bool = True
+    block_identity: int | None = None
+    migrate_to: str | None = None
+
+
+class Sender:
+    """One per process. `run()` loops; `wake()` is called after commits that wrote the outbox."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        bot: Bot,
+        catalogue: Catalogue,
+        settings: DeliverySettings,
+        clock: Clock,
+        default_locale: str,
+        bot_username: str,
+        registry: NoticeRegistry = notices,
+    ) -> None:
+        self._db = db
+        self._bot = bot
+        self._catalogue = catalogue
+        self._settings = settings
+        self._clock = clock
+        self._default_locale = default_locale
+        self._bot_username = bot_username
+        self._registry = registry
+        per_second = 1000.0 if settings.paid_broadcast else settings.per_second
+        self.limits = Limits(per_second=per_second, private_per_second=settings.private_per_second,
+                             private_burst=settings.private_burst, group_per_minute=settings.group_per_minute)
+        self._wake = asyncio.Event()
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.lease = timedelta(seconds=120)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until `stop` is set; sleep when idle until woken or the idle poll interval."""
+        while not stop.is_set():
+            try:
+                handled = await self.drain_once()
+            except Exception:
+                log.exception("delivery batch failed")
+                handled = 0
+            if handled:
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._settings.idle_poll_seconds)
+            except TimeoutError:
+                pass
+
+    async def drain_until_idle(self, max_batches: int = 10_000) -> int:
+        """Send everything due now (tests and CLI); returns how many rows were handled."""
+        total = 0
+        for _ in range(max_batches):
+            handled = await self.drain_once()
+            if not handled:
+                break
+            total += handled
+        return total
+
+    def _batch_size(self) -> int:
+        # No more than the bot may send in about half a second, so an interactive reply
+        # arriving meanwhile is claimed in the next batch, ahead of any bulk rows.
+        return max(1, min(self._settings.batch_size, int(self.limits.global_bucket.rate / 2) or 1))
+
+    async def drain_once(self) -> int:
+        now = self._clock.now()
+        async with self._db.sessions() as session:
+            rows = await outbox.claim_batch(session, now=now, worker=self.worker, limit=self._batch_size(),
+                                            lease=self.lease)
+            people = await _identities(session, rows)
+            groups = await _groups(session, rows)
+            refs = await _refs(session, rows)
+            await session.commit()
+        if not rows:
+            return 0
+        by_chat: OrderedDict[str, list[OutboxMessage]] = OrderedDict()
+        for row in rows:
+            by_chat.setdefault(row.chat_id, []).append(row)
+        results = await asyncio.gather(
+            *(self._send_chat(chat_rows, people, groups, refs) for chat_rows in by_chat.values())
+        )
+        await self._record([o for chat_outcomes in results for o in chat_outcomes], {r.id: r for r in rows})
+        return len(rows)
+
+    async def _send_chat(
+        self,
+        rows: list[OutboxMessage],
+        people: dict[int, ChatIdentity],
+        groups: dict[str, StaffGroup],
+        refs: dict[str, MessageRef],
+    ) -> list[Outcome]:
+        """Send one chat's rows in order; stop at the first that must wait, keeping order."""
+        outcomes: list[Outcome] = []
+        for index, row in enumerate(rows):
+            wait = self._chat_wait(row)
+            if wait > MAX_CHAT_WAIT:
+                later = self._clock.now() + timedelta(seconds=wait)
+                outcomes += [Outcome(r.id, OutboxStatus.pending, "waiting for the chat's rate limit",
+                                     not_before=later, count_attempt=False) for r in rows[index:]]
+                break
+            outcome = await self._send_one(row, people, groups, refs, wait)
+            outcomes.append(outcome)
+            if outcome.status == OutboxStatus.pending:  # a retry: later rows wait behind it
+                outcomes += [Outcome(r.id, OutboxStatus.pending, "behind an earlier message",
+                                     not_before=outcome.not_before, count_attempt=False) for r in rows[index + 1:]]
+                break
+        return outcomes
+
+    def _chat_wait(self, row: OutboxMessage) -> float:
+        return self.limits.chat(row.chat_id).wait_time() if row.op == "send" else 0.0
+
+    async def _send_one(
+        self,
+        row: OutboxMessage,
+        people: dict[int, ChatIdentity],
+        groups: dict[str, StaffGroup],
+        refs: dict[str, MessageRef],
+        chat_wait: float,
+    ) -> Outcome:
+        person = people.get(row.identity_id) if row.identity_id else None
+        if person is not None and person.blocked:
+            return Outcome(row.id, OutboxStatus.blocked, "recipient has blocked the bot")
+        try:
+            rendered = self._render(row, person, groups.get(row.chat_id))
+        except Exception as exc:  # a bug in a renderer must not stop the queue
+            log.exception("render failed", extra={"fields": {"row": row.id, "notice": row.notice}})
+            return Outcome(row.id, OutboxStatus.dead, f"render: {exc!r}")
+        if chat_wait:
+            await asyncio.sleep(chat_wait)
+        while (wait := self.limits.global_bucket.wait_time()) > 0:
+            await asyncio.sleep(wait)
+        self.limits.global_bucket.take()
+        if row.op == "send":
+            self.limits.chat(row.chat_id).take()
+        try:
+            message_id = await self._call(row, rendered, refs)
+        except TelegramRetryAfter as exc:
+            self.limits.chat(row.chat_id).pause(exc.retry_after)
+            later = self._clock.now() + timedelta(seconds=exc.retry_after)
+            return Outcome(row.id, OutboxStatus.pending, f"429 retry after {exc.retry_after}s",
+                           not_before=later, count_attempt=False)
+        except TelegramForbiddenError as exc:
+            return Outcome(row.id, OutboxStatus.blocked, f"403 {exc.message}", block_identity=row.identity_id)
+        except TelegramMigrateToChat as exc:
+            return Outcome(row.id, OutboxStatus.pending, "group migrated", not_before=self._clock.now(),
+                           count_attempt=False, migrate_to=str(exc.migrate_to_chat_id))
+        except TelegramBadRequest as exc:
+            if "message is not modified" in exc.message:
+                return Outcome(row.id, OutboxStatus.sent, message_id=row.target_message_id)
+            return Outcome(row.id, OutboxStatus.dead, f"400 {exc.message}")
+        except _MissingRef:
+            return self._retry(row, "the message to edit has not been sent yet")
+        except (TelegramNetworkError, TelegramServerError, TimeoutError, OSError) as exc:
+            return self._retry(row, f"{type(exc).__name__}: {exc}")
+        return Outcome(row.id, OutboxStatus.sent, message_id=message_id)
+
+    def _retry(self, row: OutboxMessage, error: str) -> Outcome:
+        attempts = row.attempts + 1
+        if attempts >= self._settings.max_attempts:
+            return Outcome(row.id, OutboxStatus.dead, error)
+        delay = min(600.0, 2.0**attempts) * (0.5 + random.random())  # exponential, with jitter
+        return Outcome(row.id, OutboxStatus.pending, error, not_before=self._clock.now() + timedelta(seconds=delay))
+
+    def _render(self, row: OutboxMessage, person: ChatIdentity | None, group: StaffGroup | None) -> Rendered:
+        if person is not None:
+            locale = resolve_locale(person.language, person.platform_language, self._default_locale)
+        else:
+            locale = (group.language if group else None) or self._default_locale
+        context = RenderContext(_=self._catalogue.get(locale), catalogue=self._catalogue,
+                                bot_username=self._bot_username, data=row.data)
+        return self._registry.render(row.notice, context)
+
+    async def _call(self, row: OutboxMessage, rendered: Rendered, refs: dict[str, MessageRef]) -> int | None:
+        chat_id = int(row.chat_id)
+        if row.op == "send":
+            if rendered.photo:
+                message = await self._bot.send_photo(chat_id, rendered.photo, caption=rendered.text,
+                                                     reply_markup=rendered.markup)
+            else:
+                message = await self._bot.send_message(chat_id, rendered.text, reply_markup=rendered.markup)
+            return message.message_id
+        target = row.target_message_id
+        if target is None and row.target_ref:
+            ref = refs.get(row.target_ref)
+            if ref is None:
+                raise _MissingRef
+            target = ref.message_id
+        if row.op == "delete":
+            await self._bot.delete_message(chat_id, target)
+            return target
+        markup = rendered.markup if rendered.markup is None or hasattr(rendered.markup, "inline_keyboard") else None
+        if rendered.photo:
+            await self._bot.edit_message_caption(chat_id=chat_id, message_id=target, caption=rendered.text,
+                                                 reply_markup=markup)
+        else:
+            await self._bot.edit_message_text(rendered.text, chat_id=chat_id, message_id=target,
+                                              reply_markup=markup)
+        return target
+
+    async def _record(self, outcomes: list[Outcome], rows: dict[int, OutboxMessage]) -> None:
+        """Write every outcome of the batch in one transaction."""
+        if not outcomes:
+            return
+        now = self._clock.now()
+        async with self._db.sessions() as session:
+            for o in outcomes:
+                if o.status == OutboxStatus.sent:
+                    await outbox.mark_sent(session, row_id=o.row_id, message_id=o.message_id, now=now)
+                    row = rows[o.row_id]
+                    if row.ref_key and o.message_id is not None:
+                        await outbox.remember_message(session, key=row.ref_key, channel=row.channel,
+                                                      chat_id=row.chat_id, message_id=o.message_id, now=now)
+                elif o.status == OutboxStatus.pending:
+                    if o.migrate_to:
+                        await self._migrate(session, rows[o.row_id], o.migrate_to)
+                    await outbox.mark_retry(session, row_id=o.row_id, error=o.error or "",
+                                            not_before=o.not_before or now, count_attempt=o.count_attempt)
+                else:
+                    await outbox.mark_final(session, row_id=o.row_id, status=o.status, error=o.error or "")
+                    if o.block_identity:
+                        await identities.mark_blocked(session, identity_id=o.block_identity, now=now)
+            await session.commit()
+        if any(o.status == OutboxStatus.pending and o.migrate_to for o in outcomes):
+            self.wake()
+
+    async def _migrate(self, session: AsyncSession, row: OutboxMessage, new_chat_id: str) -> None:
+        """Telegram says the group is now a supergroup with another id: follow it."""
+        await staff_service.migrate_group(session, channel=row.channel, old_chat_id=row.chat_id,
+                                          new_chat_id=new_chat_id)
+        await outbox.retarget_chat(session, channel=row.channel, old_chat_id=row.chat_id,
+                                   new_chat_id=new_chat_id)
+
+
+class _MissingRef(Exception):
+    pass
+
+
+async def _identities(
+    session: AsyncSession, rows: list[OutboxMessage]) -> dict[int, ChatIdentity]:
+    ids = {r.identity_id for r in rows if r.identity_id}
+    if not ids:
+        return {}
+    return {i.id: i for i in await session.scalars(select(ChatIdentity).where(ChatIdentity.id.in_(ids)))}
+
+
+async def _groups(
+    session: AsyncSession, rows: list[OutboxMessage]) -> dict[str, StaffGroup]:
+    chats = {r.chat_id for r in rows if r.chat_id.startswith("-")}
+    if not chats:
+        return {}
+    return {g.chat_id: g for g in await session.scalars(select(StaffGroup).where(StaffGroup.chat_id.in_(chats)))}
+
+
+async def _refs(
+    session: AsyncSession, rows: list[OutboxMessage]) -> dict[str, MessageRef]:
+    keys = {r.target_ref for r in rows if r.target_ref}
+    if not keys:
+        return {}
+    return {m.key: m for m in await session.scalars(select(MessageRef).where(MessageRef.key.in_(keys)))}

@@ -1,0 +1,79 @@
+"""Conversation state in our database (the default), so a restart mid-conversation loses nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import current_session
+from core.clock import Clock
+from models import FsmRecord
+from models.db import Database
+
+
+def _key(key: StorageKey) -> str:
+    return ":".join(
+        str(part) for part in (key.bot_id, key.chat_id, key.user_id, key.thread_id or "",
+                               key.business_connection_id or "", key.destiny)
+    )
+
+
+class DatabaseStorage(BaseStorage):
+    """aiogram FSM storage on the `fsm_state` table, inside the update's transaction when any."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def _with_session(self, work: Any) -> Any:
+        session = current_session.get()
+        if session is not None:
+            return await work(session)
+        async with self._db.sessions() as own:
+            result = await work(own)
+            await own.commit()
+            return result
+
+    async def _record(self, session: AsyncSession, key: StorageKey) -> FsmRecord:
+        record = await session.get(FsmRecord, _key(key))
+        if record is None:
+            record = FsmRecord(key=_key(key), state=None, data={}, updated_at=self._clock.now())
+            session.add(record)
+        return record
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        value = state.state if isinstance(state, State) else state
+
+        async def work(session: AsyncSession) -> None:
+            record = await self._record(session, key)
+            record.state, record.updated_at = value, self._clock.now()
+
+        await self._with_session(work)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        async def work(session: AsyncSession) -> str | None:
+            record = await session.get(FsmRecord, _key(key))
+            return record.state if record else None
+
+        return await self._with_session(work)  # type: ignore[no-any-return]
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        async def work(session: AsyncSession) -> None:
+            record = await self._record(session, key)
+            record.data, record.updated_at = dict(data), self._clock.now()
+
+        await self._with_session(work)
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        async def work(session: AsyncSession) -> dict[str, Any]:
+            record = await session.get(FsmRecord, _key(key))
+            return dict(record.data) if record else {}
+
+        return await self._with_session(work)  # type: ignore[no-any-return]
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,136 @@
+"""`linli run` / `linli demo`: bot, delivery, scheduler and web app in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass, field
+
+import httpx
+import uvicorn
+from aiogram import Bot, Dispatcher
+
+from api.app import WebhookTarget, create_api
+from bot.app import build_bot, build_dispatcher, publish_commands
+from bot.delivery import Sender
+from bot.i18n import Catalogue
+from core.clock import Clock, SystemClock
+from core.settings import Settings
+from models.db import Database
+from models.migrate import upgrade_async
+from scheduler.runner import start_scheduler
+from services.demo import DemoInfo, seed_demo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything one process runs; tests start and stop it in their own event loop."""
+
+    settings: Settings
+    demo: bool = False
+    clock: Clock = field(default_factory=SystemClock)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    db: Database | None = None
+    bot: Bot | None = None
+    dispatcher: Dispatcher | None = None
+    sender: Sender | None = None
+    demo_info: DemoInfo | None = None
+
+    async def serve(self) -> None:
+        settings = self.settings
+        await upgrade_async(settings.database.url)
+        self.db = db = Database(settings.database.url, echo=settings.database.echo)
+        catalogue = Catalogue(default=settings.locale.default)
+        simulator = None
+        if self.demo:
+            from simulator.app import create_app as create_simulator
+
+            assert settings.telegram.token is not None
+            simulator = create_simulator(settings.telegram.token.get_secret_value())
+        self.bot = bot = build_bot(settings)
+        self.dispatcher = dp = build_dispatcher(settings=settings, db=db, catalogue=catalogue, clock=self.clock)
+        secret = settings.telegram.webhook_secret.get_secret_value() if settings.telegram.webhook_secret else None
+        api = create_api(db=db, webhook=WebhookTarget(bot=bot, dispatcher=dp, secret=secret), simulator=simulator)
+        server = uvicorn.Server(uvicorn.Config(api, host=settings.web.host, port=settings.web.port,
+                                               log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=1))
+        tasks: list[asyncio.Task[object]] = [asyncio.create_task(server.serve(), name="web")]
+        try:
+            while not server.started:
+                if tasks[0].done():
+                    tasks[0].result()  # re-raise why the web server could not start
+                await asyncio.sleep(0.02)
+            me = await bot.get_me()
+            if self.demo:
+                self.demo_info = await self._seed_demo(db, simulator_url=f"{settings.public_url}/sim")
+            await publish_commands(bot, catalogue)
+            self.sender = sender = Sender(
+                db=db, bot=bot, catalogue=catalogue, settings=settings.delivery, clock=self.clock,
+                default_locale=settings.locale.default, bot_username=settings.telegram.bot_username or me.username or "",
+            )
+            db.on_outbox_commit(sender.wake)
+            tasks.append(asyncio.create_task(sender.run(self.stop), name="delivery"))
+            scheduler = start_scheduler(db, self.clock, settings.timezone)
+            if settings.telegram.mode == "webhook":
+                assert settings.telegram.webhook_url and secret
+                await bot.set_webhook(settings.telegram.webhook_url, secret_token=secret, drop_pending_updates=False)
+            else:
+                await bot.delete_webhook(drop_pending_updates=False)
+                tasks.append(asyncio.create_task(
+                    dp.start_polling(bot, handle_signals=False, close_bot_session=False,
+                                     allowed_updates=dp.resolve_used_update_types()),
+                    name="polling"))
+            log.info("linli is running", extra={"fields": {"web": settings.public_url, "bot": me.username,
+                                                           "mode": settings.telegram.mode}})
+            self.ready.set()
+            await self._wait(tasks)
+        finally:
+            self.stop.set()
+            with contextlib.suppress(Exception):
+                await dp.stop_polling()
+            with contextlib.suppress(Exception):
+                scheduler.shutdown(wait=False)  # type: ignore[possibly-undefined]
+            server.should_exit = True
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await bot.session.close()
+            await db.dispose()
+
+    async def _wait(self, tasks: list[asyncio.Task[object]]) -> None:
+        """Until asked to stop, or until a part fails (then the failure is raised)."""
+        stopper = asyncio.create_task(self.stop.wait())
+        done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        for task in done:
+            if task is not stopper and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
+    async def _seed_demo(self, db: Database, *, simulator_url: str) -> DemoInfo:
+        async with db.sessions() as session:
+            info = await seed_demo(session, now=self.clock.now())
+            await session.commit()
+        async with httpx.AsyncClient(base_url=simulator_url, timeout=10) as client:
+            for p in info.personas:
+                if p.is_group:
+                    await client.post("/control/chats", json={"id": p.id, "title": p.first_name, "type": "supergroup",
+                                                              "members": list(p.members), "note": p.note})
+                else:
+                    await client.post("/control/users", json={"id": p.id, "first_name": p.first_name,
+                                                              "phone_number": p.phone, "note": p.note,
+                                                              "language_code": p.language_code})
+        return info
+
+
+def run_forever(runtime: Runtime) -> None:
+    """Run until Ctrl-C or SIGTERM."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, runtime.stop.set)
+        await runtime.serve()
+
+    asyncio.run(main())

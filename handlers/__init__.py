@@ -1,0 +1,1 @@
+"""aiogram Routers per feature, with their states, callback data, keyboards and renderers."""

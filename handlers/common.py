@@ -1,0 +1,223 @@
+"""Menu, help, language, cancel — and the catch-all that answers anything else kindly."""
+
+from __future__ import annotations
+
+from aiogram import F
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import LANGUAGE_NAMES, LOCALES, Translator
+from bot.notices import RenderContext, Rendered, notices
+from bot.replies import Replier
+from bot.routing import Routes
+from handlers.ui import BTN_HELP, BTN_LANGUAGE, Button, kind_of, menu_keyboard
+from services import identities
+from services.identities import Person
+
+
+class LangCb(CallbackData, prefix="lang"):
+    locale: str
+
+
+router = Routes("common")
+fallback_router = Routes("fallback")
+
+
+# --- renderers -------------------------------------------------------------------------------
+
+
+@notices.register("menu.main")
+def render_menu(ctx: RenderContext) -> Rendered:
+    _ = ctx._
+    kind = ctx.data.get("kind", "guest")
+    if kind == "guest":
+        return render_welcome(ctx)
+    text = _("What would you like to do? Tap a button below.")
+    return Rendered(text, menu_keyboard(_, kind))
+
+
+@notices.register("welcome")
+def render_welcome(ctx: RenderContext) -> Rendered:
+    _ = ctx._
+    text = _(
+        "Welcome to Linli, your community service assistant.\n\n"
+        "First, let's find your home. You can:\n"
+        "1. Type the 8-character binding code from the property office (e.g. ABCD2345), or\n"
+        "2. Tap “Share my phone number” below. If the office has your number, you are in at once; "
+        "otherwise a steward will confirm you."
+    )
+    return Rendered(text, menu_keyboard(_, "guest"))
+
+
+@notices.register("help")
+def render_help(ctx: RenderContext) -> Rendered:
+    _ = ctx._
+    kind = ctx.data.get("kind", "guest")
+    lines = [_("How to use Linli:")]
+    if kind == "guest":
+        lines += [
+            _("• Join your home: type your binding code, or tap “Share my phone number”."),
+            _("• No code? Ask the property office or the home's owner for one."),
+        ]
+    else:
+        lines += [_("• /menu shows the main menu with big buttons.")]
+    if kind == "resident":
+        lines += [_("• “My home” shows your address and who else is in your household. "
+                    "Owners can invite family with the home's code and remove members.")]
+    lines += [
+        _("• /lang changes the language (简体中文, 繁體中文, English)."),
+        _("• /cancel stops what you are doing and goes back to the menu."),
+        _("• Stuck? Call the property office; a person will help you."),
+    ]
+    hotline = ctx.data.get("hotline")
+    if hotline:
+        lines.append(_("Property office hotline: {hotline}", hotline=hotline))
+    return Rendered("\n".join(lines), menu_keyboard(_, kind))
+
+
+@notices.register("lang.choose")
+def render_lang_choose(ctx: RenderContext) -> Rendered:
+    buttons = [[InlineKeyboardButton(text=LANGUAGE_NAMES[loc], callback_data=LangCb(locale=loc).pack())]
+               for loc in LOCALES]
+    return Rendered(ctx._("Choose your language:"), InlineKeyboardMarkup(inline_keyboard=buttons))
+
+
+@notices.register("lang.set")
+def render_lang_set(ctx: RenderContext) -> Rendered:
+    _ = ctx._
+    text = _("Language set to English.") if _.locale == "en" else _("Language set to {language}.",
+                                                                     language=LANGUAGE_NAMES[_.locale])
+    return Rendered(text, menu_keyboard(_, ctx.data.get("kind", "guest")))
+
+
+@notices.register("lang.chosen")
+def render_lang_chosen(ctx: RenderContext) -> Rendered:
+    """The language picker after a choice: no buttons left to press."""
+    return Rendered(LANGUAGE_NAMES.get(ctx.data.get("locale", ""), "") + " ✓")
+
+
+@notices.register("common.cancelled")
+def render_cancelled(ctx: RenderContext) -> Rendered:
+    _ = ctx._
+    return Rendered(_("Cancelled. Back to the menu."), menu_keyboard(_, ctx.data.get("kind", "guest")))
+
+
+@notices.register("common.unknown_command")
+def render_unknown_command(ctx: RenderContext) -> Rendered:
+    _ = ctx._
+    return Rendered(_("I don't know that command. Try /menu, /help or /lang."),
+                    menu_keyboard(_, ctx.data.get("kind", "guest")))
+
+
+@notices.register("common.unsupported")
+def render_unsupported(ctx: RenderContext) -> Rendered:
+    _ = ctx._
+    return Rendered(_("I can't use that kind of message here. Please use the buttons below, or type /help."),
+                    menu_keyboard(_, ctx.data.get("kind", "guest")))
+
+
+@notices.register("common.not_understood")
+def render_not_understood(ctx: RenderContext) -> Rendered:
+    _ = ctx._
+    kind = ctx.data.get("kind", "guest")
+    if kind == "guest":
+        text = _("I didn't understand that. To join your home, type your 8-character binding code "
+                 "or tap “Share my phone number”.")
+    else:
+        text = _("I didn't understand that. Please use the buttons below, or type /help.")
+    return Rendered(text, menu_keyboard(_, kind))
+
+
+@notices.register("common.too_fast")
+def render_too_fast(ctx: RenderContext) -> Rendered:
+    return Rendered(ctx._("You are sending messages very quickly. Please wait a minute, then try again."))
+
+
+@notices.register("common.error")
+def render_common_error(ctx: RenderContext) -> Rendered:
+    return Rendered(ctx._("Sorry, something went wrong on our side. Please try again in a moment."))
+
+
+# --- handlers ------------------------------------------------------------------------------
+
+private = F.chat.type == "private"
+
+
+@router.message(private, Command("menu"))
+async def show_menu(message: Message, person: Person, reply: Replier, state: FSMContext) -> None:
+    """Show the main menu (and leave any half-finished form)."""
+    await state.clear()
+    await reply("menu.main", kind=kind_of(person))
+
+
+@router.message(private, Command("help"))
+@router.message(private, Button(BTN_HELP))
+async def show_help(message: Message, person: Person, reply: Replier) -> None:
+    """Explain, in plain words, what this person can do."""
+    community = person.resident.household.building.community if person.resident else None
+    await reply("help", kind=kind_of(person), hotline=community.hotline if community else None)
+
+
+@router.message(private, Command("lang"))
+@router.message(private, Button(BTN_LANGUAGE))
+async def choose_language(message: Message, reply: Replier) -> None:
+    """Offer the languages."""
+    await reply("lang.choose")
+
+
+@router.callback_query(LangCb.filter())
+async def set_language(
+    query: CallbackQuery,
+    callback_data: LangCb,
+    person: Person,
+    reply: Replier,
+    session: AsyncSession,
+    _: Translator,
+) -> None:
+    """Remember the chosen language and answer in it."""
+    if callback_data.locale not in LOCALES:
+        await query.answer(_("This button is no longer valid."))
+        return
+    await identities.set_language(session, identity=person.identity, language=callback_data.locale)
+    if isinstance(query.message, Message):
+        await reply.edit(query.message.message_id, "lang.chosen", locale=callback_data.locale)
+    await reply("lang.set", kind=kind_of(person))
+    await query.answer()
+
+
+@router.message(private, Command("cancel"))
+@router.message(private, StateFilter("*"), F.text.casefold().in_({"cancel", "取消"}))
+async def cancel(message: Message, person: Person, reply: Replier, state: FSMContext) -> None:
+    """Stop any form and go back to the menu."""
+    await state.clear()
+    await reply("common.cancelled", kind=kind_of(person))
+
+
+# --- the catch-all, registered last --------------------------------------------------------
+
+
+@fallback_router.message(private, F.text.startswith("/"))
+async def unknown_command(message: Message, person: Person, reply: Replier) -> None:
+    """A command we don't have."""
+    await reply("common.unknown_command", kind=kind_of(person))
+
+
+@fallback_router.message(private, F.text)
+async def not_understood(message: Message, person: Person, reply: Replier) -> None:
+    """Text that no feature took (never echoed back: it may be long or private)."""
+    await reply("common.not_understood", kind=kind_of(person))
+
+
+@fallback_router.message(private)
+async def unsupported(message: Message, person: Person, reply: Replier) -> None:
+    """Stickers, files, locations… that no feature takes."""
+    await reply("common.unsupported", kind=kind_of(person))
+
+
+@fallback_router.callback_query()
+async def stale_button(query: CallbackQuery, _: Translator) -> None:
+    """A button from an old message, or forged data: answer, change nothing."""
+    await query.answer(_("This button is no longer valid."), show_alert=False)

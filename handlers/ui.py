@@ -1,0 +1,96 @@
+"""Pieces every feature's handlers share: the person's kind, menu buttons, the error notice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.filters import Filter
+from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
+
+from bot.i18n import N_, Catalogue, Translator
+from bot.notices import RenderContext, Rendered, notices
+from services.identities import Person
+
+# Main-menu buttons. Pressing one sends its text, so handlers match every language's text.
+BTN_HOME = N_("🏠 My home")
+BTN_LANGUAGE = N_("🌐 Language")
+BTN_HELP = N_("❓ Help")
+BTN_SHARE_PHONE = N_("📱 Share my phone number")
+BTN_ENTER_CODE = N_("🔑 I have a binding code")
+
+ROLE_NAMES = {"owner": N_("owner"), "family": N_("family member"), "tenant": N_("tenant")}
+
+
+def kind_of(person: Person | None) -> str:
+    """'resident' (bound to a household), 'staff', or 'guest' (neither yet)."""
+    if person is None:
+        return "guest"
+    if person.resident is not None:
+        return "resident"
+    return "staff" if person.staff is not None else "guest"
+
+
+def menu_keyboard(_: Translator, kind: str) -> ReplyKeyboardMarkup:
+    """Big buttons under the input box: the things this person can do now."""
+    if kind == "guest":
+        rows = [
+            [KeyboardButton(text=_(BTN_SHARE_PHONE), request_contact=True)],
+            [KeyboardButton(text=_(BTN_ENTER_CODE)), KeyboardButton(text=_(BTN_HELP))],
+            [KeyboardButton(text=_(BTN_LANGUAGE))],
+        ]
+    elif kind == "resident":
+        rows = [[KeyboardButton(text=_(BTN_HOME))],
+                [KeyboardButton(text=_(BTN_LANGUAGE)), KeyboardButton(text=_(BTN_HELP))]]
+    else:
+        rows = [[KeyboardButton(text=_(BTN_LANGUAGE)), KeyboardButton(text=_(BTN_HELP))]]
+    return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
+
+
+def address_text(_: Translator, data: dict[str, Any]) -> str:
+    """'金采小区 3栋 2单元 301' (unit left out when the building has none)."""
+    parts = [data.get("community", ""), data.get("building", ""), data.get("unit", ""), data.get("room", "")]
+    return " ".join(p for p in parts if p)
+
+
+class Button(Filter):
+    """Matches a main-menu button press in any language."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    async def __call__(self, message: Message, catalogue: Catalogue) -> bool:
+        return message.text is not None and message.text in catalogue.variants(self.message)
+
+
+# Domain refusals (services.errors.DomainError keys) as people read them.
+ERRORS: dict[str, str] = {
+    "binding.code_wrong": N_("That binding code is not right. Please check it and try again "
+                             "({left} tries left this hour)."),
+    "binding.code_locked": N_("Too many wrong codes. For your safety, code entry is paused; "
+                              "please try again in {minutes} minutes, or share your phone number."),
+    "binding.code_expired": N_("This binding code has been replaced by a new one. Please ask "
+                               "the property office or the owner for the current code."),
+    "binding.owner_taken": N_("This home already has an owner in Linli. Please choose family "
+                              "member or tenant, or contact the property office."),
+    "binding.already_member": N_("You are already a member of {community} {building} {unit} {room}."),
+    "binding.household_missing": N_("That home no longer exists. Please start again with /start."),
+    "binding.request_missing": N_("That request no longer exists."),
+    "binding.request_closed": N_("This request has already been handled."),
+    "staff.not_allowed": N_("Sorry, your role does not allow this."),
+    "household.remove_not_allowed": N_("Only the home's owner can remove its members."),
+    "household.already_removed": N_("That person is no longer a member."),
+}
+
+
+@notices.register("error")
+def render_error(ctx: RenderContext) -> Rendered:
+    data = dict(ctx.data)
+    key = data.pop("key", "")
+    return Rendered(error_text(ctx._, key, data))
+
+
+def error_text(_: Translator, key: str, data: dict[str, Any]) -> str:
+    template = ERRORS.get(key)
+    if template is None:
+        return _("Sorry, something went wrong. Please try again.")
+    return _(template, **{k: v for k, v in data.items() if isinstance(v, str | int)})

@@ -1,0 +1,49 @@
+"""ORM models. Importing this package registers every table on `Base.metadata`."""
+
+from models.audit import AuditEntry
+from models.base import Base
+from models.community import Building, Community, Household
+from models.messaging import (
+    PRIORITY,
+    FsmRecord,
+    MessageRef,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+    ProcessedUpdate,
+)
+from models.people import (
+    BindingRequest,
+    ChatIdentity,
+    CodeAttempt,
+    RequestStatus,
+    Resident,
+    ResidentRole,
+    Staff,
+    StaffGroup,
+    StaffRole,
+)
+
+__all__ = [
+    "PRIORITY",
+    "AuditEntry",
+    "Base",
+    "BindingRequest",
+    "Building",
+    "ChatIdentity",
+    "CodeAttempt",
+    "Community",
+    "FsmRecord",
+    "Household",
+    "MessageRef",
+    "OutboxKind",
+    "OutboxMessage",
+    "OutboxStatus",
+    "ProcessedUpdate",
+    "RequestStatus",
+    "Resident",
+    "ResidentRole",
+    "Staff",
+    "StaffGroup",
+    "StaffRole",
+]

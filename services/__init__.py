@@ -1,0 +1,1 @@
+"""Use cases and domain rules. Nothing here knows about Telegram, HTTP or the scheduler."""

@@ -1,0 +1,150 @@
+"""A resident joins their household: by code, deep link, phone, or staff approval."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from models import AuditEntry, Household, Resident, ResidentRole
+from services.demo import DISPATCH_GROUP_ID
+from tests.e2e.conftest import Product
+from tests.e2e.harness import buttons, text_of
+
+ZHANG, LI, WANG = 10001, 10002, 10003  # roster owner, has a code (English), not on roster
+DISPATCHER, STEWARD = 900002, 900003
+GROUP = int(DISPATCH_GROUP_ID)
+
+
+async def _household(product: Product, building: str, unit: str, room: str) -> Household:
+    from services.households import find_household
+
+    async with product.db.sessions() as session:
+        household = await find_household(session, community="金采小区", building=building, unit=unit, room=room)
+        assert household is not None
+        return household
+
+
+async def _members(product: Product, household_id: int) -> list[Resident]:
+    async with product.db.sessions() as session:
+        rows = await session.scalars(
+            select(Resident).where(Resident.household_id == household_id, Resident.active.is_(True))
+        )
+        return list(rows)
+
+
+async def test_binds_by_typed_code_after_confirming_the_address(product: Product) -> None:
+    sim = product.sim
+    home = await _household(product, "2栋", "1单元", "301")
+    await sim.send(LI, "/start")
+    await sim.wait_text(LI, "binding code")  # Mr Li's Telegram is in English
+    await sim.send(LI, home.binding_code.lower()[:4] + "-" + home.binding_code[4:])  # typed loosely
+    confirm = await sim.wait_text(LI, "Is this your home?", "2栋 1单元 301")
+    await sim.press_button(LI, LI, confirm, "family member")
+    bound = await sim.wait_text(LI, "Done!", "2栋 1单元 301")
+    assert "family member" in text_of(bound)
+    members = await _members(product, home.id)
+    assert [(m.role, m.bound_via) for m in members] == [(ResidentRole.family, "code")]
+    # the question's buttons are gone, so it cannot be answered twice
+    edited = await sim.wait_for(LI, lambda m: m["message_id"] == confirm["message_id"] and not buttons(m))
+    assert "301" in text_of(edited)
+
+
+async def test_binds_by_deep_link_in_chinese(product: Product) -> None:
+    sim = product.sim
+    home = await _household(product, "3栋", "2单元", "502")
+    await sim.user(20001, "陈奶奶", language_code="zh-hans")
+    await sim.send(20001, f"/start {home.binding_code}")
+    confirm = await sim.wait_text(20001, "这是您的家吗", "3栋 2单元 502")
+    await sim.press_button(20001, 20001, confirm, "业主")
+    await sim.wait_text(20001, "3栋 2单元 502", "业主")
+    assert [m.role for m in await _members(product, home.id)] == [ResidentRole.owner]
+
+
+async def test_binds_by_own_phone_on_the_roster(product: Product) -> None:
+    sim = product.sim
+    await sim.share_contact(ZHANG)
+    await sim.wait_text(ZHANG, "1栋 1单元 101")
+    home = await _household(product, "1栋", "1单元", "101")
+    members = await _members(product, home.id)
+    assert [(m.role, m.bound_via) for m in members] == [(ResidentRole.owner, "phone")]
+
+
+async def test_unknown_phone_asks_staff_and_the_dispatcher_approves(product: Product) -> None:
+    sim = product.sim
+    await sim.share_contact(WANG)
+    building = await sim.wait_text(WANG, "管家")
+    await sim.press_button(WANG, WANG, building, "4栋")
+    unit = await sim.wait_for(WANG, lambda m: any("2单元" in t for t, _ in buttons(m)))
+    await sim.press_button(WANG, WANG, unit, "2单元")
+    room = await sim.wait_for(WANG, lambda m: any(t == "302" for t, _ in buttons(m)))
+    await sim.press_button(WANG, WANG, room, "302")
+    role = await sim.wait_for(WANG, lambda m: any("租户" in t for t, _ in buttons(m)))
+    await sim.press_button(WANG, WANG, role, "租户")
+    await sim.wait_text(WANG, "4栋 2单元 302", "物业")
+
+    alert = await sim.wait_text(GROUP, "4栋 2单元 302")
+    assert "+86 139****0003" in text_of(alert)  # staff see a masked phone
+    home = await _household(product, "4栋", "2单元", "302")
+    assert await _members(product, home.id) == []
+
+    await sim.press_button(DISPATCHER, GROUP, alert, "通过")
+    await sim.wait_text(WANG, "4栋 2单元 302", "租户")
+    assert [(m.role, m.bound_via) for m in await _members(product, home.id)] == [(ResidentRole.tenant, "approval")]
+    decided = await sim.wait_for(GROUP, lambda m: m["message_id"] == alert["message_id"] and "刘调度" in text_of(m))
+    assert buttons(decided) == []
+
+
+async def test_wrong_and_rotated_codes_are_refused_and_three_tries_lock_entry(product: Product) -> None:
+    from services.onboarding import rotate_code
+
+    sim = product.sim
+    home = await _household(product, "5栋", "3单元", "601")
+    old_code = home.binding_code
+    async with product.db.sessions() as session:
+        new_code = await rotate_code(session, household_id=home.id, now=product.runtime.clock.now(),
+                                     actor_kind="cli")
+        await session.commit()
+
+    await sim.send(LI, old_code)
+    await sim.wait_text(LI, "not right", "2 tries left")
+    await sim.send(LI, "ZZZZ9999")
+    await sim.wait_text(LI, "not right", "1 tries left")
+    await sim.send(LI, "QQQQ8888")
+    await sim.wait_text(LI, "Too many wrong codes")
+    before = len(await sim.bot_messages(LI))
+    await sim.send(LI, new_code)  # even the right code waits out the hour
+    messages = await sim.wait_count(LI, before + 1)
+    assert "Too many wrong codes" in text_of(messages[-1])
+    assert await _members(product, home.id) == []
+    async with product.db.sessions() as session:
+        refused = await session.scalar(select(func.count()).select_from(AuditEntry)
+                                       .where(AuditEntry.action == "binding.code_wrong"))
+    assert refused == 3
+
+
+async def test_owner_hears_of_a_new_member_and_can_remove_them(product: Product) -> None:
+    sim = product.sim
+    await sim.share_contact(ZHANG)  # owner of 1栋1单元101
+    await sim.wait_text(ZHANG, "1栋 1单元 101")
+    home = await _household(product, "1栋", "1单元", "101")
+    await sim.send(LI, f"/start {home.binding_code}")
+    confirm = await sim.wait_text(LI, "Is this your home?")
+    assert not any("owner" in t for t, _ in buttons(confirm))  # the home has its owner already
+    await sim.press_button(LI, LI, confirm, "tenant")
+    await sim.wait_text(LI, "Done!")
+
+    joined = await sim.wait_text(ZHANG, "Mr Li", "租户")
+    await sim.press_button(ZHANG, ZHANG, joined, "我不认识此人")
+    ask = await sim.wait_text(ZHANG, "确定把 Mr Li")
+    await sim.press_button(ZHANG, ZHANG, ask, "是的，移除")
+    await sim.wait_text(LI, "no longer linked")
+    assert [m.role for m in await _members(product, home.id)] == [ResidentRole.owner]
+
+
+async def test_my_home_lists_members_and_gives_the_owner_the_code(product: Product) -> None:
+    sim = product.sim
+    await sim.share_contact(ZHANG)
+    await sim.wait_text(ZHANG, "1栋 1单元 101")
+    await sim.send(ZHANG, "🏠 我的家")
+    home = await _household(product, "1栋", "1单元", "101")
+    overview = await sim.wait_text(ZHANG, home.binding_code)
+    assert f"start={home.binding_code}" in text_of(overview)
