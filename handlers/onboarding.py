@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import re
 
 from aiogram import F
 from aiogram.filters import CommandObject, CommandStart, StateFilter
@@ -36,7 +35,6 @@ from services.identities import Person
 
 router = Routes("onboarding")
 private = F.chat.type == "private"
-_CODE_LIKE = re.compile(r"^(?=.*\d)[\sA-Za-z0-9\-]{6,14}$")  # code-shaped: has a digit
 
 
 class Joining(StatesGroup):
@@ -244,7 +242,7 @@ async def ask_code(message: Message, reply: Replier) -> None:
     await reply("binding.ask_code")
 
 
-@router.message(private, StateFilter(None, Joining.confirming), F.text.regexp(_CODE_LIKE))
+@router.message(private, StateFilter(None, Joining.confirming), F.text.func(onboarding.looks_like_code))
 async def typed_code(
     message: Message, person: Person, reply: Replier, state: FSMContext,
     session: AsyncSession, clock: Clock, settings: Settings,

@@ -51,6 +51,17 @@ def normalize_code(text: str) -> str | None:
     return cleaned if _CODE_RE.match(cleaned) else None
 
 
+def looks_like_code(text: str) -> bool:
+    """A binding code, or a mistyped one (code-length letters and digits with a digit in it).
+
+    Plain words are not taken as tries, so chatting never uses up someone's attempts.
+    """
+    cleaned = re.sub(r"[\s\-_]", "", text)
+    if normalize_code(text) is not None:
+        return True
+    return 6 <= len(cleaned) <= 10 and cleaned.isascii() and cleaned.isalnum() and any(c.isdigit() for c in cleaned)
+
+
 @dataclass(frozen=True)
 class CodeMatch:
     """A code that names a household, shown to the person to confirm before binding."""
