@@ -81,8 +81,9 @@ class Sim:
         return await self._post("/callbacks", {"user_id": user_id, "chat_id": chat_id, "message_id": message_id,
                                                "data": data})
 
-    async def callback_answer(self, callback_query_id: str) -> dict[str, Any]:
-        response = await self.http.get(f"/callbacks/{callback_query_id}")
+    async def callback_answer(self, callback_query_id: str, *, wait: float = 0) -> dict[str, Any]:
+        """How the bot answered a button press; `wait` seconds for it to answer at all."""
+        response = await self.http.get(f"/callbacks/{callback_query_id}", params={"timeout": wait})
         response.raise_for_status()
         return response.json()  # type: ignore[no-any-return]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from sqlalchemy import func, select
 
@@ -127,11 +129,54 @@ async def test_a_resident_pressing_the_staff_approve_button_is_refused_and_audit
 
 
 async def _answered(sim, callback_query_id: str) -> dict:  # type: ignore[no-untyped-def]
-    import asyncio
+    return await sim.callback_answer(callback_query_id, wait=10)
 
-    for _ in range(200):
-        answer = await sim.callback_answer(callback_query_id)
-        if answer.get("answered"):
-            return answer
+
+async def test_alerts_follow_a_group_that_became_a_supergroup(product: Product) -> None:
+    from models import StaffGroup
+    from services.staff import add_group
+
+    sim = product.sim
+    await sim.group(-5001, "1号楼工作群", [900003], type="group")
+    async with product.db.sessions() as session:
+        await add_group(session, chat_id="-5001", purpose="dispatch", now=product.runtime.clock.now(),
+                        community="金采小区")
+        await session.commit()
+    moved = await sim.http.post("/chats/-5001/migrate", json={})
+    moved.raise_for_status()
+    new_id = moved.json()["new_chat_id"]
+    for _ in range(200):  # the bot reads Telegram's service message and follows the group
+        async with product.db.sessions() as session:
+            ids = set(await session.scalars(select(StaffGroup.chat_id)))
+        if str(new_id) in ids:
+            break
         await asyncio.sleep(0.05)
-    return answer
+    assert str(new_id) in ids and "-5001" not in ids
+
+    await sim.share_contact(WANG)
+    picker = await sim.wait_text(WANG, "管家")
+    await sim.press_button(WANG, WANG, picker, "2栋")
+    unit = await sim.wait_for(WANG, lambda m: any("3单元" in t for t, _ in buttons(m)))
+    await sim.press_button(WANG, WANG, unit, "3单元")
+    room = await sim.wait_for(WANG, lambda m: any(t == "101" for t, _ in buttons(m)))
+    await sim.press_button(WANG, WANG, room, "101")
+    role = await sim.wait_for(WANG, lambda m: any("租户" in t for t, _ in buttons(m)))
+    await sim.press_button(WANG, WANG, role, "租户")
+    await sim.wait_text(new_id, "2栋 3单元 101")
+
+
+async def test_flooding_person_is_slowed_down_with_one_warning(database_url: str, sim, db, simulator) -> None:  # type: ignore[no-untyped-def]
+    from tests.e2e.conftest import seed
+
+    info = await seed(database_url, sim, db)
+    settings = product_settings(database_url, simulator.url, flood={"per_minute": 3})
+    running = await start_product(settings, sim, db, info)
+    try:
+        for _ in range(6):
+            await sim.send(LI, "/help")
+        await sim.wait_text(LI, "very quickly")
+        texts = [text_of(m) for m in await sim.bot_messages(LI)]
+        assert sum("very quickly" in t for t in texts) == 1
+        assert sum("How to use Linli" in t for t in texts) == 3
+    finally:
+        await running.stop()
