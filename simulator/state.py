@@ -1,0 +1,754 @@
+"""In-memory state of the simulated Telegram: users, chats, messages, updates, files, faults.
+
+Everything runs on one asyncio event loop and every mutation is synchronous, so no locks are
+needed. Waiters (getUpdates long polls, the control API's `wait` endpoints, the webhook
+sender) sleep on `Notifier`s that wake them as soon as something changes. Messages are kept
+per chat (a list plus an index by id) so no request scans all messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+import time
+from collections import Counter, OrderedDict, deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from simulator.limits import Limits, RateLimiter
+
+FIRST_USER_ID = 10001
+UPDATE_HISTORY_SIZE = 20_000
+DEFAULT_ALLOWED_UPDATES = frozenset(
+    {
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "business_connection",
+        "business_message",
+        "edited_business_message",
+        "deleted_business_messages",
+        "inline_query",
+        "chosen_inline_result",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "purchased_paid_media",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_join_request",
+        "chat_boost",
+        "removed_chat_boost",
+    }
+)
+
+
+class Notifier:
+    """Wake every coroutine waiting for "something changed"."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        """Wake the current waiters; later waiters wait for the next notify."""
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, seconds: float) -> bool:
+        """Wait up to `seconds` for a notify; return whether one came."""
+        event = self._event
+        if seconds <= 0:
+            return False
+        try:
+            async with asyncio.timeout(seconds):
+                await event.wait()
+        except TimeoutError:
+            return False
+        return True
+
+
+@dataclass
+class SimUser:
+    """A Telegram user who may talk to the bot."""
+
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    phone_number: str | None = None
+    note: str | None = None
+    started: bool = True
+    blocked: bool = False
+
+    def public(self) -> dict[str, Any]:
+        """Return the control API's view of the user."""
+        return {
+            "id": self.id,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "username": self.username,
+            "language_code": self.language_code,
+            "phone_number": self.phone_number,
+            "note": self.note,
+            "started": self.started,
+            "blocked": self.blocked,
+        }
+
+
+@dataclass
+class SimTopic:
+    """A forum topic of a supergroup."""
+
+    message_thread_id: int
+    name: str
+    icon_color: int
+    icon_custom_emoji_id: str | None = None
+    closed: bool = False
+
+
+@dataclass
+class SimFile:
+    """A stored file; the bytes stay in memory."""
+
+    file_id: str
+    file_unique_id: str
+    data: bytes
+    file_path: str
+    kind: str
+    mime_type: str | None = None
+    file_name: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: int | None = None
+
+    @property
+    def size(self) -> int:
+        """File size in bytes."""
+        return len(self.data)
+
+
+@dataclass
+class SimMessage:
+    """A message in a chat, sent by the bot or by a user (or a service message)."""
+
+    message_id: int
+    chat_id: int
+    from_bot: bool
+    sender_id: int
+    date: int
+    text: str | None = None
+    entities: list[dict[str, Any]] | None = None
+    caption: str | None = None
+    caption_entities: list[dict[str, Any]] | None = None
+    photo: list[SimFile] | None = None
+    document: SimFile | None = None
+    voice: SimFile | None = None
+    sticker: SimFile | None = None
+    contact: dict[str, Any] | None = None
+    media_group_id: str | None = None
+    reply_markup: dict[str, Any] | None = None
+    reply_to_message_id: int | None = None
+    message_thread_id: int | None = None
+    is_topic_message: bool = False
+    protect_content: bool = False
+    disable_notification: bool = False
+    parse_mode: str | None = None
+    edited: bool = False
+    edit_date: int | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    deleted: bool = False
+    pinned: bool = False
+    service: dict[str, Any] | None = None
+    forward_from_user_id: int | None = None
+
+    def content_key(self) -> tuple[Any, ...]:
+        """What an edit must change (text or caption, entities and inline markup)."""
+        return (self.text, self.entities, self.caption, self.caption_entities, self.reply_markup)
+
+
+@dataclass
+class SimChat:
+    """A chat: private (id == user id), group or supergroup (optionally a forum)."""
+
+    id: int
+    type: str
+    title: str | None = None
+    user_id: int | None = None
+    is_forum: bool = False
+    members: list[int] = field(default_factory=list)
+    note: str | None = None
+    bot_status: str = "administrator"
+    migrated_to: int | None = None
+    migrated_from: int | None = None
+    messages: list[SimMessage] = field(default_factory=list)
+    by_id: dict[int, SimMessage] = field(default_factory=dict)
+    next_message_id: int = 1
+    version: int = 0
+    bot_message_count: int = 0
+    topics: dict[int, SimTopic] = field(default_factory=dict)
+    chat_instance: str = field(default_factory=lambda: str(secrets.randbits(62)))
+    last_action: str | None = None
+    notifier: Notifier = field(default_factory=Notifier)
+
+    @property
+    def is_group(self) -> bool:
+        """True for groups and supergroups."""
+        return self.type in ("group", "supergroup")
+
+    def public(self, users: dict[int, SimUser] | None = None) -> dict[str, Any]:
+        """Return the control API's view of the chat."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "type": self.type,
+            "title": self.title,
+            "is_forum": self.is_forum,
+            "note": self.note,
+            "members": list(self.members),
+            "bot_status": self.bot_status,
+            "migrated_to": self.migrated_to,
+            "migrated_from": self.migrated_from,
+            "version": self.version,
+            "topics": [
+                {"message_thread_id": t.message_thread_id, "name": t.name, "closed": t.closed}
+                for t in self.topics.values()
+            ],
+        }
+        if users is not None:
+            data["member_users"] = [users[m].public() for m in self.members if m in users]
+        return data
+
+    def changed(self) -> None:
+        """Bump the version and wake waiters."""
+        self.version += 1
+        self.notifier.notify()
+
+    def add(self, message: SimMessage) -> SimMessage:
+        """Append a message (its id must come from `allocate_id`)."""
+        self.messages.append(message)
+        self.by_id[message.message_id] = message
+        if message.from_bot and message.service is None:
+            self.bot_message_count += 1
+        self.changed()
+        return message
+
+    def allocate_id(self) -> int:
+        """Return the next message id of this chat."""
+        message_id = self.next_message_id
+        self.next_message_id += 1
+        return message_id
+
+    def messages_after(self, after_id: int) -> Iterator[SimMessage]:
+        """Messages with an id above `after_id`, oldest first (binary search, no full scan)."""
+        lo, hi = 0, len(self.messages)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.messages[mid].message_id <= after_id:
+                lo = mid + 1
+            else:
+                hi = mid
+        return iter(self.messages[lo:])
+
+
+@dataclass
+class PendingUpdate:
+    """An update waiting to be fetched (polling) or accepted (webhook)."""
+
+    update_id: int
+    kind: str
+    payload: dict[str, Any]
+    key: int
+    forced: bool = False
+    done: bool = False
+    in_flight: bool = False
+    attempts: int = 0
+    next_try: float = 0.0
+
+
+class UpdateQueue:
+    """Pending updates in update_id order, plus forced redeliveries of old ids."""
+
+    def __init__(self) -> None:
+        self._queue: deque[PendingUpdate] = deque()
+        self._forced: deque[PendingUpdate] = deque()
+        self._live = 0
+
+    def __len__(self) -> int:
+        return self._live
+
+    def append(self, entry: PendingUpdate) -> None:
+        """Add an update at the end (forced ones go to the redelivery lane)."""
+        (self._forced if entry.forced else self._queue).append(entry)
+        self._live += 1
+
+    def _trim(self) -> None:
+        """Drop finished entries from the heads of both lanes."""
+        while self._queue and self._queue[0].done:
+            self._queue.popleft()
+        while self._forced and self._forced[0].done:
+            self._forced.popleft()
+
+    def mark_done(self, entry: PendingUpdate) -> None:
+        """Mark an entry delivered and confirmed."""
+        if not entry.done:
+            entry.done = True
+            self._live -= 1
+            self._trim()
+
+    def confirm_below(self, offset: int) -> None:
+        """Confirm every (non-forced) update with update_id < offset, as getUpdates does."""
+        while self._queue and (self._queue[0].done or self._queue[0].update_id < offset):
+            entry = self._queue.popleft()
+            if not entry.done:
+                entry.done = True
+                self._live -= 1
+
+    def keep_last(self, count: int) -> None:
+        """Forget all but the last `count` updates (getUpdates with a negative offset)."""
+        live = [e for e in self._queue if not e.done]
+        for entry in live[: max(0, len(live) - count)]:
+            self.mark_done(entry)
+        self._trim()
+
+    def clear(self) -> None:
+        """Drop everything (entries still in flight see themselves as done)."""
+        for lane in (self._queue, self._forced):
+            for entry in lane:
+                entry.done = True
+        self._queue.clear()
+        self._forced.clear()
+        self._live = 0
+
+    def iter_live(self, window: int | None = None) -> Iterator[PendingUpdate]:
+        """Live entries: forced redeliveries first, then the queue in order."""
+        yielded = 0
+        for lane in (self._forced, self._queue):
+            for entry in lane:
+                if entry.done:
+                    continue
+                yield entry
+                yielded += 1
+                if window is not None and yielded >= window:
+                    return
+
+    def take_batch(self, offset: int | None, limit: int) -> list[PendingUpdate]:
+        """The entries getUpdates returns now: forced ones are consumed by being returned."""
+        batch: list[PendingUpdate] = []
+        for entry in list(self._forced):
+            if len(batch) >= limit:
+                break
+            if not entry.done:
+                batch.append(entry)
+                entry.done = True
+                self._live -= 1
+        self._trim()
+        for entry in self._queue:
+            if len(batch) >= limit:
+                break
+            if entry.done or (offset is not None and entry.update_id < offset):
+                continue
+            batch.append(entry)
+        return batch
+
+
+@dataclass
+class Fault:
+    """A scheduled failure: the next `count` calls of `method` (to `chat_id`) fail or hang."""
+
+    id: int
+    method: str
+    count: int
+    status: int | None = None
+    retry_after: int | None = None
+    delay: float = 0.0
+    chat_id: str | None = None
+    description: str | None = None
+    triggered: int = 0
+
+    def public(self) -> dict[str, Any]:
+        """Return the control API's view of the fault."""
+        return {
+            "id": self.id,
+            "method": self.method,
+            "chat_id": self.chat_id,
+            "status": self.status,
+            "retry_after": self.retry_after,
+            "delay": self.delay,
+            "count": self.count,
+            "description": self.description,
+            "triggered": self.triggered,
+        }
+
+
+@dataclass
+class CallbackRecord:
+    """A callback query sent to the bot and what the bot answered."""
+
+    id: str
+    user_id: int
+    chat_id: int | None
+    message_id: int | None
+    data: str | None
+    update_id: int | None
+    created_at: float
+    answered: bool = False
+    answered_at: float | None = None
+    text: str | None = None
+    show_alert: bool = False
+    url: str | None = None
+    cache_time: int | None = None
+    notifier: Notifier = field(default_factory=Notifier)
+
+    def public(self) -> dict[str, Any]:
+        """Return the control API's view of the callback query."""
+        return {
+            "id": self.id,
+            "user_id": self.user_id,
+            "chat_id": self.chat_id,
+            "message_id": self.message_id,
+            "data": self.data,
+            "update_id": self.update_id,
+            "answered": self.answered,
+            "text": self.text,
+            "show_alert": self.show_alert,
+            "url": self.url,
+            "cache_time": self.cache_time,
+            "answer_delay": (
+                None if self.answered_at is None else round(self.answered_at - self.created_at, 3)
+            ),
+        }
+
+
+@dataclass
+class WebhookConfig:
+    """What setWebhook configured, plus delivery statistics."""
+
+    url: str
+    secret_token: str | None = None
+    max_connections: int = 40
+    allowed_updates: list[str] | None = None
+    ip_address: str | None = None
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+    delivered: int = 0
+    failed_attempts: int = 0
+
+
+class WebhookRunner(Protocol):
+    """The webhook sender as the state sees it."""
+
+    def start(self) -> None:
+        """Start (or restart) delivering to the configured URL."""
+
+    def wake(self) -> None:
+        """Look at the queue again."""
+
+    async def aclose(self) -> None:
+        """Stop delivering."""
+
+
+class SimState:
+    """The whole simulated Telegram as seen by one bot."""
+
+    def __init__(
+        self,
+        token: str,
+        limits: Limits | None = None,
+        *,
+        bot_username: str = "linli_demo_bot",
+        bot_first_name: str = "邻里",
+    ) -> None:
+        self.token = token
+        bot_id_text = token.split(":", 1)[0]
+        self.bot_id = int(bot_id_text) if bot_id_text.isdigit() else 1
+        self.bot_username = bot_username
+        self.bot_first_name = bot_first_name
+        self.limits = limits or Limits()
+        self.limiter = RateLimiter(self.limits)
+        self.privacy_mode = True
+        self.webhook_retry_base = 0.1
+        self.webhook_retry_cap = 5.0
+        self.webhook_timeout = 30.0
+        self.webhook: WebhookConfig | None = None
+        self.webhook_runner: WebhookRunner | None = None
+        self.update_notifier = Notifier()
+        self._update_ids = itertools.count(1)
+        self.last_update_id = 0
+        self.poll_generation = 0
+        self._init_data()
+
+    def _init_data(self) -> None:
+        """(Re)create everything `reset` clears."""
+        self.users: dict[int, SimUser] = {}
+        self.chats: dict[int, SimChat] = {}
+        self.files: dict[str, SimFile] = {}
+        self.files_by_path: dict[str, SimFile] = {}
+        self.updates = UpdateQueue()
+        self.update_history: OrderedDict[int, PendingUpdate] = OrderedDict()
+        self.allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
+        self.callbacks: dict[str, CallbackRecord] = {}
+        self.faults: list[Fault] = []
+        self._fault_ids = itertools.count(1)
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.menu_buttons: dict[str, dict[str, Any]] = {}
+        self.bot_texts: dict[str, str] = {}
+        self._next_user_id = FIRST_USER_ID
+        self._next_group = 1
+        self._next_supergroup = 1
+        self._file_counter = itertools.count(1)
+        self._media_group_counter = itertools.count(13_000_000_000_000_001)
+        self.calls_by_method: Counter[str] = Counter()
+        self.sent_by_method: Counter[str] = Counter()
+        self.errors: Counter[str] = Counter()
+        self.violations = 0
+        self.violations_by_kind: Counter[str] = Counter()
+        self.faults_triggered = 0
+        self.updates_enqueued = 0
+        self.getupdates_conflicts = 0
+        self.started_at = time.time()
+        self.limiter.reset()
+
+    def reset(self, *, drop_webhook: bool = False) -> None:
+        """Forget users, chats, messages, files, updates, faults and counters.
+
+        The bot identity, limits configuration, the update_id counter and (unless
+        `drop_webhook`) the webhook survive, so a running bot keeps working: its polling
+        offset stays valid.
+        """
+        if drop_webhook:
+            self.drop_webhook()
+        for chat in self.chats.values():
+            chat.changed()
+        self.updates.clear()
+        self._init_data()
+        self.update_notifier.notify()
+
+    # --- ids ---------------------------------------------------------------------------
+
+    def new_user_id(self) -> int:
+        """Return the next free automatic user id (10001 upward)."""
+        while self._next_user_id in self.users or self._next_user_id in self.chats:
+            self._next_user_id += 1
+        return self._next_user_id
+
+    def new_chat_id(self, kind: str) -> int:
+        """Return the next free automatic group (-2000NN) or supergroup (-100…) id."""
+        while True:
+            if kind == "supergroup":
+                chat_id = -(1_001_000_000_000 + self._next_supergroup)
+                self._next_supergroup += 1
+            else:
+                chat_id = -(200_000 + self._next_group)
+                self._next_group += 1
+            if chat_id not in self.chats:
+                return chat_id
+
+    def new_file_ids(self, kind: str) -> tuple[str, str]:
+        """Return a fresh (file_id, file_unique_id) pair."""
+        number = next(self._file_counter)
+        prefix = {"photo": "AgAC", "document": "BQAC", "voice": "AwAC", "sticker": "CAAC"}
+        file_id = f"{prefix.get(kind, 'BQAC')}{number:06d}{secrets.token_urlsafe(18)}"
+        return file_id, f"AQAD{number:06d}{secrets.token_urlsafe(4)}"
+
+    def new_media_group_id(self) -> str:
+        """Return a fresh media_group_id."""
+        return str(next(self._media_group_counter))
+
+    # --- users, chats, files ------------------------------------------------------------
+
+    def add_user(self, user: SimUser) -> SimUser:
+        """Store a user and create its private chat (chat id == user id)."""
+        self.users[user.id] = user
+        if user.id not in self.chats:
+            self.chats[user.id] = SimChat(id=user.id, type="private", user_id=user.id)
+        return user
+
+    def add_chat(self, chat: SimChat) -> SimChat:
+        """Store a group or supergroup."""
+        self.chats[chat.id] = chat
+        return chat
+
+    def store_file(
+        self,
+        data: bytes,
+        kind: str,
+        *,
+        mime_type: str | None = None,
+        file_name: str | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        duration: int | None = None,
+    ) -> SimFile:
+        """Keep bytes as a new file with fresh ids and a download path."""
+        file_id, unique_id = self.new_file_ids(kind)
+        folder = {"photo": "photos", "voice": "voice", "sticker": "stickers"}.get(
+            kind, "documents"
+        )
+        extension = {"photo": ".jpg", "voice": ".oga", "sticker": ".webp"}.get(kind, "")
+        if file_name and "." in file_name:
+            extension = "." + file_name.rsplit(".", 1)[1][:8]
+        path = f"{folder}/file_{len(self.files)}{extension}"
+        stored = SimFile(
+            file_id=file_id,
+            file_unique_id=unique_id,
+            data=data,
+            file_path=path,
+            kind=kind,
+            mime_type=mime_type,
+            file_name=file_name,
+            width=width,
+            height=height,
+            duration=duration,
+        )
+        self.files[file_id] = stored
+        self.files_by_path[path] = stored
+        return stored
+
+    # --- updates -------------------------------------------------------------------------
+
+    def enqueue_update(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        key: int,
+        *,
+        update_id: int | None = None,
+        forced: bool = False,
+    ) -> int | None:
+        """Queue an update (id assigned unless given) and wake the consumers.
+
+        Returns None when the bot's allowed_updates filter drops it, like Telegram does.
+        """
+        if kind not in self.allowed_updates and not forced:
+            return None
+        if update_id is None:
+            update_id = next(self._update_ids)
+        elif update_id > self.last_update_id:
+            self._update_ids = itertools.count(update_id + 1)
+        self.last_update_id = max(self.last_update_id, update_id)
+        entry = PendingUpdate(
+            update_id=update_id, kind=kind, payload=payload, key=key, forced=forced
+        )
+        self.updates.append(entry)
+        self.update_history[update_id] = entry
+        if len(self.update_history) > UPDATE_HISTORY_SIZE:
+            self.update_history.popitem(last=False)
+        self.updates_enqueued += 1
+        self.update_notifier.notify()
+        if self.webhook_runner is not None and self.webhook is not None:
+            self.webhook_runner.wake()
+        return update_id
+
+    @staticmethod
+    def update_dict(entry: PendingUpdate) -> dict[str, Any]:
+        """The JSON object of an update."""
+        return {"update_id": entry.update_id, entry.kind: entry.payload}
+
+    # --- faults and counters ---------------------------------------------------------------
+
+    def add_fault(
+        self,
+        method: str,
+        *,
+        count: int = 1,
+        status: int | None = None,
+        retry_after: int | None = None,
+        delay: float = 0.0,
+        chat_id: int | str | None = None,
+        description: str | None = None,
+    ) -> Fault:
+        """Schedule a fault for the next `count` matching calls."""
+        fault = Fault(
+            id=next(self._fault_ids),
+            method=method.lower(),
+            count=count,
+            status=status,
+            retry_after=retry_after,
+            delay=delay,
+            chat_id=None if chat_id is None else str(chat_id),
+            description=description,
+        )
+        self.faults.append(fault)
+        return fault
+
+    def take_fault(self, method: str, chat_id: Any) -> Fault | None:
+        """Consume one matching scheduled fault, if any."""
+        if not self.faults:
+            return None
+        lowered = method.lower()
+        for fault in self.faults:
+            if fault.method not in (lowered, "*"):
+                continue
+            if fault.chat_id is not None and fault.chat_id != str(chat_id):
+                continue
+            fault.count -= 1
+            fault.triggered += 1
+            self.faults_triggered += 1
+            if fault.count <= 0:
+                self.faults.remove(fault)
+            return fault
+        return None
+
+    def record_violation(self, kind: str) -> None:
+        """Count a request that the real Telegram would have refused."""
+        self.violations += 1
+        self.violations_by_kind[kind] += 1
+
+    def stats(self) -> dict[str, Any]:
+        """The control API's statistics."""
+        per_chat = {
+            str(chat.id): chat.bot_message_count
+            for chat in self.chats.values()
+            if chat.bot_message_count
+        }
+        webhook = None
+        if self.webhook is not None:
+            webhook = {
+                "url": self.webhook.url,
+                "delivered": self.webhook.delivered,
+                "failed_attempts": self.webhook.failed_attempts,
+                "last_error_message": self.webhook.last_error_message,
+            }
+        return {
+            "sent_by_method": dict(self.sent_by_method),
+            "calls_by_method": dict(self.calls_by_method),
+            "errors": dict(self.errors),
+            "violations": self.violations,
+            "violations_by_kind": dict(self.violations_by_kind),
+            "pending_updates": len(self.updates),
+            "updates_enqueued": self.updates_enqueued,
+            "last_update_id": self.last_update_id,
+            "per_chat_counts": per_chat,
+            "bot_messages": sum(per_chat.values()),
+            "faults_triggered": self.faults_triggered,
+            "faults_scheduled": len(self.faults),
+            "getupdates_conflicts": self.getupdates_conflicts,
+            "users": len(self.users),
+            "chats": len(self.chats),
+            "files": len(self.files),
+            "limits": self.limits.as_dict(),
+            "webhook": webhook,
+        }
+
+    def drop_webhook(self) -> None:
+        """Forget the webhook (as deleteWebhook does) and let the sender stop."""
+        self.webhook = None
+        if self.webhook_runner is not None:
+            self.webhook_runner.wake()
+        self.update_notifier.notify()
+
+    def configure_limits(self, limits: Limits) -> None:
+        """Replace the limits (buckets start full)."""
+        self.limits = limits
+        self.limiter.configure(limits)
+
+    async def aclose(self) -> None:
+        """Stop background work (the webhook sender)."""
+        if self.webhook_runner is not None:
+            await self.webhook_runner.aclose()

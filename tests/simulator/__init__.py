@@ -1,0 +1,1 @@
+"""Tests of the Telegram Bot API simulator, driven by the real aiogram client."""
