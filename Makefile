@@ -34,6 +34,7 @@ test: install browser
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy services models core
 
 bench: install
 	$(BIN)/python -m bench.updates

@@ -28,8 +28,12 @@ class WebhookTarget:
     secret: str | None
 
 
-def create_api(*, db: Database, webhook: WebhookTarget | None = None, simulator: Any = None) -> FastAPI:
-    app = FastAPI(title="Linli", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json")
+def create_api(
+    *, db: Database, webhook: WebhookTarget | None = None, simulator: Any = None
+) -> FastAPI:
+    app = FastAPI(
+        title="Linli", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json"
+    )
     app.state.webhook = webhook
 
     @app.get("/health")
@@ -46,12 +50,17 @@ def create_api(*, db: Database, webhook: WebhookTarget | None = None, simulator:
     @app.post("/telegram/webhook")
     async def telegram_webhook(
         request: Request,
-        secret_token: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
+        secret_token: Annotated[
+            str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")
+        ] = None,
     ) -> JSONResponse:
         """Take an update from Telegram; 401 unless it carries our secret."""
         target: WebhookTarget | None = app.state.webhook
-        if target is None or not target.secret or secret_token is None or not secrets.compare_digest(
-            secret_token.encode(), target.secret.encode()
+        if (
+            target is None
+            or not target.secret
+            or secret_token is None
+            or not secrets.compare_digest(secret_token.encode(), target.secret.encode())
         ):
             raise HTTPException(status_code=401, detail="unauthorized")
         try:

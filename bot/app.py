@@ -29,8 +29,9 @@ def build_bot(settings: Settings) -> Bot:
     if settings.uses_real_telegram:
         session = AiohttpSession(timeout=REQUEST_TIMEOUT)
     else:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base),
-                                 timeout=REQUEST_TIMEOUT)
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(settings.telegram.api_base), timeout=REQUEST_TIMEOUT
+        )
     return Bot(token.get_secret_value(), session=session)
 
 
@@ -44,10 +45,18 @@ def _fsm(settings: Settings, db: Database, clock: Clock) -> tuple[BaseStorage, B
     return DatabaseStorage(db, clock), SimpleEventIsolation()
 
 
-def build_dispatcher(*, settings: Settings, db: Database, catalogue: Catalogue, clock: Clock) -> Dispatcher:
+def build_dispatcher(
+    *, settings: Settings, db: Database, catalogue: Catalogue, clock: Clock
+) -> Dispatcher:
     storage, isolation = _fsm(settings, db, clock)
-    dp = Dispatcher(storage=storage, events_isolation=isolation, db=db, catalogue=catalogue, clock=clock,
-                    settings=settings)
+    dp = Dispatcher(
+        storage=storage,
+        events_isolation=isolation,
+        db=db,
+        catalogue=catalogue,
+        clock=clock,
+        settings=settings,
+    )
     # After aiogram's own (errors, user context, FSM + isolation): see bot/middlewares.py.
     dp.update.outer_middleware(DatabaseMiddleware(db, clock))
     dp.update.outer_middleware(PersonMiddleware(catalogue, clock, settings.locale.default))
@@ -65,11 +74,17 @@ def build_dispatcher(*, settings: Settings, db: Database, catalogue: Catalogue, 
 
 async def publish_commands(bot: Bot, catalogue: Catalogue) -> None:
     """The command list Telegram shows, in Chinese (default) and English."""
-    items = [("menu", N_("Main menu")), ("home", N_("My home and its members")),
-             ("lang", N_("Change language")), ("help", N_("How to use Linli")),
-             ("cancel", N_("Stop what you are doing"))]
+    items = [
+        ("menu", N_("Main menu")),
+        ("home", N_("My home and its members")),
+        ("lang", N_("Change language")),
+        ("help", N_("How to use Linli")),
+        ("cancel", N_("Stop what you are doing")),
+    ]
     # Telegram takes two-letter language codes only: Chinese readers get zh_Hans.
     for locale, language_code in (("zh_Hans", None), ("en", "en")):
         _ = catalogue.get(locale)
-        await bot.set_my_commands([BotCommand(command=c, description=_(d)) for c, d in items],
-                                  language_code=language_code)
+        await bot.set_my_commands(
+            [BotCommand(command=c, description=_(d)) for c, d in items],
+            language_code=language_code,
+        )

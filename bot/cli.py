@@ -53,7 +53,9 @@ def cmd_run(args: argparse.Namespace) -> None:
     settings = _settings(args)
     setup_logging(settings.log_level)
     if settings.telegram.token is None:
-        sys.exit("linli: telegram.token is not set. Set LINLI_TELEGRAM__TOKEN, or try `linli demo`.")
+        sys.exit(
+            "linli: telegram.token is not set. Set LINLI_TELEGRAM__TOKEN, or try `linli demo`."
+        )
     run_forever(Runtime(settings))
 
 
@@ -88,7 +90,9 @@ def cmd_simulator(args: argparse.Namespace) -> None:
 
     settings = _settings(args)
     token = settings.telegram.token.get_secret_value() if settings.telegram.token else DEMO_TOKEN
-    print(f"Telegram Bot API simulator: http://127.0.0.1:{args.port}/  (token {token.split(':')[0]}:…)")
+    print(
+        f"Telegram Bot API simulator: http://127.0.0.1:{args.port}/  (token {token.split(':')[0]}:…)"
+    )
     uvicorn.run(create_app(token), host="127.0.0.1", port=args.port, log_level="warning")
 
 
@@ -110,7 +114,9 @@ def cmd_import_households(args: argparse.Namespace) -> None:
         sys.exit(f"linli: no such file: {path}")
 
     async def work(session: Any) -> Any:
-        return await import_households(session, path=path, now=_now(), skip_invalid=args.skip_invalid)
+        return await import_households(
+            session, path=path, now=_now(), skip_invalid=args.skip_invalid
+        )
 
     try:
         report = asyncio.run(_in_session(settings, work))
@@ -119,10 +125,14 @@ def cmd_import_households(args: argparse.Namespace) -> None:
     for error in report.errors:
         print(f"{path}:{error.line}: {error.reason}", file=sys.stderr)
     if not report.applied:
-        sys.exit(f"linli: {len(report.errors)} bad row(s); nothing imported. "
-                 "Fix them, or use --skip-invalid to import the other rows.")
+        sys.exit(
+            f"linli: {len(report.errors)} bad row(s); nothing imported. "
+            "Fix them, or use --skip-invalid to import the other rows."
+        )
     skipped = f", {len(report.errors)} skipped" if report.errors else ""
-    print(f"households: {report.created} created, {report.updated} updated, {report.unchanged} unchanged{skipped}")
+    print(
+        f"households: {report.created} created, {report.updated} updated, {report.unchanged} unchanged{skipped}"
+    )
 
 
 def cmd_export_codes(args: argparse.Namespace) -> None:
@@ -135,14 +145,27 @@ def cmd_export_codes(args: argparse.Namespace) -> None:
         rows = []
         for h in await binding_codes(session, community=args.community):
             link = f"https://t.me/{username}?start={h.binding_code}" if username else ""
-            rows.append([h.building.community.name, h.building.name, h.unit, h.room, h.owner_name or "",
-                         h.binding_code, link])
+            rows.append(
+                [
+                    h.building.community.name,
+                    h.building.name,
+                    h.unit,
+                    h.room,
+                    h.owner_name or "",
+                    h.binding_code,
+                    link,
+                ]
+            )
         return rows
 
     rows = asyncio.run(_in_session(settings, work))
-    with open(args.out, "w", newline="", encoding="utf-8-sig") as handle:  # -sig: Excel reads it as UTF-8
+    with open(
+        args.out, "w", newline="", encoding="utf-8-sig"
+    ) as handle:  # -sig: Excel reads it as UTF-8
         writer = csv.writer(handle)
-        writer.writerow(["community", "building", "unit", "room", "owner_name", "binding_code", "deep_link"])
+        writer.writerow(
+            ["community", "building", "unit", "room", "owner_name", "binding_code", "deep_link"]
+        )
         writer.writerows(rows)
     print(f"{len(rows)} binding codes written to {args.out}")
 
@@ -154,13 +177,20 @@ def cmd_rotate_code(args: argparse.Namespace) -> None:
     settings = _settings(args)
 
     async def work(session: Any) -> str:
-        household = await find_household(session, community=args.community, building=args.building,
-                                         unit=args.unit, room=args.room)
+        household = await find_household(
+            session,
+            community=args.community,
+            building=args.building,
+            unit=args.unit,
+            room=args.room,
+        )
         if household is None:
             sys.exit("linli: no such household")
         return await rotate_code(session, household_id=household.id, now=_now(), actor_kind="cli")
 
-    print(f"new binding code: {asyncio.run(_in_session(settings, work))} (the old one no longer works)")
+    print(
+        f"new binding code: {asyncio.run(_in_session(settings, work))} (the old one no longer works)"
+    )
 
 
 def cmd_staff_add(args: argparse.Namespace) -> None:
@@ -170,9 +200,15 @@ def cmd_staff_add(args: argparse.Namespace) -> None:
     settings = _settings(args)
 
     async def work(session: Any) -> Any:
-        return await add_staff(session, external_id=str(args.telegram_id), name=args.name,
-                               role=StaffRole(args.role), now=_now(), community=args.community,
-                               buildings=_split(args.buildings))
+        return await add_staff(
+            session,
+            external_id=str(args.telegram_id),
+            name=args.name,
+            role=StaffRole(args.role),
+            now=_now(),
+            community=args.community,
+            buildings=_split(args.buildings),
+        )
 
     try:
         staff, created = asyncio.run(_in_session(settings, work))
@@ -188,9 +224,16 @@ def cmd_groups_add(args: argparse.Namespace) -> None:
     settings = _settings(args)
 
     async def work(session: Any) -> Any:
-        return await add_group(session, chat_id=str(args.chat_id), purpose=args.purpose, now=_now(),
-                               title=args.title, community=args.community,
-                               categories=_split(args.categories), buildings=_split(args.buildings))
+        return await add_group(
+            session,
+            chat_id=str(args.chat_id),
+            purpose=args.purpose,
+            now=_now(),
+            title=args.title,
+            community=args.community,
+            categories=_split(args.categories),
+            buildings=_split(args.buildings),
+        )
 
     try:
         group, created = asyncio.run(_in_session(settings, work))
@@ -264,12 +307,17 @@ def cmd_i18n_extract(args: argparse.Namespace) -> None:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="linli", description="Linli (邻里): community service bot")
-    p.add_argument("--config", default=os.environ.get("LINLI_CONFIG"),
-                   help="configuration file (default: $LINLI_CONFIG or ./config.yaml)")
+    p.add_argument(
+        "--config",
+        default=os.environ.get("LINLI_CONFIG"),
+        help="configuration file (default: $LINLI_CONFIG or ./config.yaml)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     sub.add_parser("run", help="bot, delivery, scheduler and web app").set_defaults(func=cmd_run)
-    demo = sub.add_parser("demo", help="the same on a temporary SQLite file with the simulator and 金采小区")
+    demo = sub.add_parser(
+        "demo", help="the same on a temporary SQLite file with the simulator and 金采小区"
+    )
     demo.add_argument("--port", type=int)
     demo.set_defaults(func=cmd_demo)
     sim = sub.add_parser("simulator", help="the Telegram Bot API simulator alone")
@@ -277,23 +325,33 @@ def parser() -> argparse.ArgumentParser:
     sim.set_defaults(func=cmd_simulator)
 
     db = sub.add_parser("db").add_subparsers(dest="db_command", required=True)
-    db.add_parser("upgrade", help="migrate to the latest revision").set_defaults(func=cmd_db_upgrade)
+    db.add_parser("upgrade", help="migrate to the latest revision").set_defaults(
+        func=cmd_db_upgrade
+    )
 
     imp = sub.add_parser("import").add_subparsers(dest="import_command", required=True)
-    households = imp.add_parser("households", help="CSV or XLSX: community,building,unit,room,owner_name,phone,area_m2")
+    households = imp.add_parser(
+        "households", help="CSV or XLSX: community,building,unit,room,owner_name,phone,area_m2"
+    )
     households.add_argument("file")
-    households.add_argument("--skip-invalid", action="store_true", help="import the good rows, report the rest")
+    households.add_argument(
+        "--skip-invalid", action="store_true", help="import the good rows, report the rest"
+    )
     households.set_defaults(func=cmd_import_households)
 
     exp = sub.add_parser("export").add_subparsers(dest="export_command", required=True)
-    codes = exp.add_parser("binding-codes", help="every household's binding code and deep link, as CSV")
+    codes = exp.add_parser(
+        "binding-codes", help="every household's binding code and deep link, as CSV"
+    )
     codes.add_argument("--out", required=True)
     codes.add_argument("--community")
     codes.add_argument("--bot-username", help="for deep links (default: telegram.bot_username)")
     codes.set_defaults(func=cmd_export_codes)
 
     hh = sub.add_parser("households").add_subparsers(dest="households_command", required=True)
-    rotate = hh.add_parser("rotate-code", help="issue a new binding code; the old one stops working")
+    rotate = hh.add_parser(
+        "rotate-code", help="issue a new binding code; the old one stops working"
+    )
     for name in ("community", "building", "room"):
         rotate.add_argument(f"--{name}", required=True)
     rotate.add_argument("--unit", default="")
@@ -311,7 +369,9 @@ def parser() -> argparse.ArgumentParser:
     groups = sub.add_parser("groups").add_subparsers(dest="groups_command", required=True)
     gadd = groups.add_parser("add", help="register a staff group chat")
     gadd.add_argument("--chat-id", type=int, required=True)
-    gadd.add_argument("--purpose", required=True, help="dispatch, managers, repairs, complaints or stewards")
+    gadd.add_argument(
+        "--purpose", required=True, help="dispatch, managers, repairs, complaints or stewards"
+    )
     gadd.add_argument("--title")
     gadd.add_argument("--community")
     gadd.add_argument("--categories")
@@ -326,9 +386,12 @@ def parser() -> argparse.ArgumentParser:
     jrun.set_defaults(func=cmd_jobs_run)
 
     i18n = sub.add_parser("i18n").add_subparsers(dest="i18n_command", required=True)
-    i18n.add_parser("build", help="derive zh_Hant and compile catalogues").set_defaults(func=cmd_i18n_build)
+    i18n.add_parser("build", help="derive zh_Hant and compile catalogues").set_defaults(
+        func=cmd_i18n_build
+    )
     i18n.add_parser("extract", help="update zh_Hans/en catalogues from the source").set_defaults(
-        func=cmd_i18n_extract)
+        func=cmd_i18n_extract
+    )
     return p
 
 

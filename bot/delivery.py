@@ -83,8 +83,12 @@ class Sender:
         self._bot_username = bot_username
         self._registry = registry
         per_second = 1000.0 if settings.paid_broadcast else settings.per_second
-        self.limits = Limits(per_second=per_second, private_per_second=settings.private_per_second,
-                             private_burst=settings.private_burst, group_per_minute=settings.group_per_minute)
+        self.limits = Limits(
+            per_second=per_second,
+            private_per_second=settings.private_per_second,
+            private_burst=settings.private_burst,
+            group_per_minute=settings.group_per_minute,
+        )
         self._wake = asyncio.Event()
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.lease = timedelta(seconds=120)
@@ -126,8 +130,9 @@ class Sender:
     async def drain_once(self) -> int:
         now = self._clock.now()
         async with self._db.sessions() as session:
-            rows = await outbox.claim_batch(session, now=now, worker=self.worker, limit=self._batch_size(),
-                                            lease=self.lease)
+            rows = await outbox.claim_batch(
+                session, now=now, worker=self.worker, limit=self._batch_size(), lease=self.lease
+            )
             people = await _identities(session, rows)
             groups = await _groups(session, rows)
             refs = await _refs(session, rows)
@@ -140,7 +145,9 @@ class Sender:
         results = await asyncio.gather(
             *(self._send_chat(chat_rows, people, groups, refs) for chat_rows in by_chat.values())
         )
-        await self._record([o for chat_outcomes in results for o in chat_outcomes], {r.id: r for r in rows})
+        await self._record(
+            [o for chat_outcomes in results for o in chat_outcomes], {r.id: r for r in rows}
+        )
         return len(rows)
 
     async def _send_chat(
@@ -156,14 +163,30 @@ class Sender:
             wait = self._chat_wait(row)
             if wait > MAX_CHAT_WAIT:
                 later = self._clock.now() + timedelta(seconds=wait)
-                outcomes += [Outcome(r.id, OutboxStatus.pending, "waiting for the chat's rate limit",
-                                     not_before=later, count_attempt=False) for r in rows[index:]]
+                outcomes += [
+                    Outcome(
+                        r.id,
+                        OutboxStatus.pending,
+                        "waiting for the chat's rate limit",
+                        not_before=later,
+                        count_attempt=False,
+                    )
+                    for r in rows[index:]
+                ]
                 break
             outcome = await self._send_one(row, people, groups, refs, wait)
             outcomes.append(outcome)
             if outcome.status == OutboxStatus.pending:  # a retry: later rows wait behind it
-                outcomes += [Outcome(r.id, OutboxStatus.pending, "behind an earlier message",
-                                     not_before=outcome.not_before, count_attempt=False) for r in rows[index + 1:]]
+                outcomes += [
+                    Outcome(
+                        r.id,
+                        OutboxStatus.pending,
+                        "behind an earlier message",
+                        not_before=outcome.not_before,
+                        count_attempt=False,
+                    )
+                    for r in rows[index + 1 :]
+                ]
                 break
         return outcomes
 
@@ -188,7 +211,7 @@ class Sender:
             return Outcome(row.id, OutboxStatus.dead, f"render: {exc!r}")
         if chat_wait:
             await asyncio.sleep(chat_wait)
-        while (wait := self.limits.global_bucket.wait_time()) > 0:
+        while (wait := self.limits.global_bucket.wait_time()) > 0:  # noqa: ASYNC110 - a token bucket
             await asyncio.sleep(wait)
         self.limits.global_bucket.take()
         if row.op == "send":
@@ -198,13 +221,26 @@ class Sender:
         except TelegramRetryAfter as exc:
             self.limits.chat(row.chat_id).pause(exc.retry_after)
             later = self._clock.now() + timedelta(seconds=exc.retry_after)
-            return Outcome(row.id, OutboxStatus.pending, f"429 retry after {exc.retry_after}s",
-                           not_before=later, count_attempt=False)
+            return Outcome(
+                row.id,
+                OutboxStatus.pending,
+                f"429 retry after {exc.retry_after}s",
+                not_before=later,
+                count_attempt=False,
+            )
         except TelegramForbiddenError as exc:
-            return Outcome(row.id, OutboxStatus.blocked, f"403 {exc.message}", block_identity=row.identity_id)
+            return Outcome(
+                row.id, OutboxStatus.blocked, f"403 {exc.message}", block_identity=row.identity_id
+            )
         except TelegramMigrateToChat as exc:
-            return Outcome(row.id, OutboxStatus.pending, "group migrated", not_before=self._clock.now(),
-                           count_attempt=False, migrate_to=str(exc.migrate_to_chat_id))
+            return Outcome(
+                row.id,
+                OutboxStatus.pending,
+                "group migrated",
+                not_before=self._clock.now(),
+                count_attempt=False,
+                migrate_to=str(exc.migrate_to_chat_id),
+            )
         except TelegramBadRequest as exc:
             if "message is not modified" in exc.message:
                 return Outcome(row.id, OutboxStatus.sent, message_id=row.target_message_id)
@@ -220,25 +256,43 @@ class Sender:
         if attempts >= self._settings.max_attempts:
             return Outcome(row.id, OutboxStatus.dead, error)
         delay = min(600.0, 2.0**attempts) * (0.5 + random.random())  # exponential, with jitter
-        return Outcome(row.id, OutboxStatus.pending, error, not_before=self._clock.now() + timedelta(seconds=delay))
+        return Outcome(
+            row.id,
+            OutboxStatus.pending,
+            error,
+            not_before=self._clock.now() + timedelta(seconds=delay),
+        )
 
-    def _render(self, row: OutboxMessage, person: ChatIdentity | None, group: StaffGroup | None) -> Rendered:
+    def _render(
+        self, row: OutboxMessage, person: ChatIdentity | None, group: StaffGroup | None
+    ) -> Rendered:
         if person is not None:
-            locale = resolve_locale(person.language, person.platform_language, self._default_locale)
+            locale = resolve_locale(
+                person.language, person.platform_language, self._default_locale
+            )
         else:
             locale = (group.language if group else None) or self._default_locale
-        context = RenderContext(_=self._catalogue.get(locale), catalogue=self._catalogue,
-                                bot_username=self._bot_username, data=row.data)
+        context = RenderContext(
+            _=self._catalogue.get(locale),
+            catalogue=self._catalogue,
+            bot_username=self._bot_username,
+            data=row.data,
+        )
         return self._registry.render(row.notice, context)
 
-    async def _call(self, row: OutboxMessage, rendered: Rendered, refs: dict[str, MessageRef]) -> int | None:
+    async def _call(
+        self, row: OutboxMessage, rendered: Rendered, refs: dict[str, MessageRef]
+    ) -> int | None:
         chat_id = int(row.chat_id)
         if row.op == "send":
             if rendered.photo:
-                message = await self._bot.send_photo(chat_id, rendered.photo, caption=rendered.text,
-                                                     reply_markup=rendered.markup)
+                message = await self._bot.send_photo(
+                    chat_id, rendered.photo, caption=rendered.text, reply_markup=rendered.markup
+                )
             else:
-                message = await self._bot.send_message(chat_id, rendered.text, reply_markup=rendered.markup)
+                message = await self._bot.send_message(
+                    chat_id, rendered.text, reply_markup=rendered.markup
+                )
             return message.message_id
         target = row.target_message_id
         if target is None and row.target_ref:
@@ -249,13 +303,19 @@ class Sender:
         if row.op == "delete":
             await self._bot.delete_message(chat_id, target)
             return target
-        markup = rendered.markup if rendered.markup is None or hasattr(rendered.markup, "inline_keyboard") else None
+        markup = (
+            rendered.markup
+            if rendered.markup is None or hasattr(rendered.markup, "inline_keyboard")
+            else None
+        )
         if rendered.photo:
-            await self._bot.edit_message_caption(chat_id=chat_id, message_id=target, caption=rendered.text,
-                                                 reply_markup=markup)
+            await self._bot.edit_message_caption(
+                chat_id=chat_id, message_id=target, caption=rendered.text, reply_markup=markup
+            )
         else:
-            await self._bot.edit_message_text(rendered.text, chat_id=chat_id, message_id=target,
-                                              reply_markup=markup)
+            await self._bot.edit_message_text(
+                rendered.text, chat_id=chat_id, message_id=target, reply_markup=markup
+            )
         return target
 
     async def _record(self, outcomes: list[Outcome], rows: dict[int, OutboxMessage]) -> None:
@@ -266,55 +326,79 @@ class Sender:
         async with self._db.sessions() as session:
             for o in outcomes:
                 if o.status == OutboxStatus.sent:
-                    await outbox.mark_sent(session, row_id=o.row_id, message_id=o.message_id, now=now)
+                    await outbox.mark_sent(
+                        session, row_id=o.row_id, message_id=o.message_id, now=now
+                    )
                     row = rows[o.row_id]
                     if row.ref_key and o.message_id is not None:
-                        await outbox.remember_message(session, key=row.ref_key, channel=row.channel,
-                                                      chat_id=row.chat_id, message_id=o.message_id, now=now)
+                        await outbox.remember_message(
+                            session,
+                            key=row.ref_key,
+                            channel=row.channel,
+                            chat_id=row.chat_id,
+                            message_id=o.message_id,
+                            now=now,
+                        )
                 elif o.status == OutboxStatus.pending:
                     if o.migrate_to:
                         await self._migrate(session, rows[o.row_id], o.migrate_to)
-                    await outbox.mark_retry(session, row_id=o.row_id, error=o.error or "",
-                                            not_before=o.not_before or now, count_attempt=o.count_attempt)
+                    await outbox.mark_retry(
+                        session,
+                        row_id=o.row_id,
+                        error=o.error or "",
+                        not_before=o.not_before or now,
+                        count_attempt=o.count_attempt,
+                    )
                 else:
-                    await outbox.mark_final(session, row_id=o.row_id, status=o.status, error=o.error or "")
+                    await outbox.mark_final(
+                        session, row_id=o.row_id, status=o.status, error=o.error or ""
+                    )
                     if o.block_identity:
-                        await identities.mark_blocked(session, identity_id=o.block_identity, now=now)
+                        await identities.mark_blocked(
+                            session, identity_id=o.block_identity, now=now
+                        )
             await session.commit()
         if any(o.status == OutboxStatus.pending and o.migrate_to for o in outcomes):
             self.wake()
 
     async def _migrate(self, session: AsyncSession, row: OutboxMessage, new_chat_id: str) -> None:
         """Telegram says the group is now a supergroup with another id: follow it."""
-        await staff_service.migrate_group(session, channel=row.channel, old_chat_id=row.chat_id,
-                                          new_chat_id=new_chat_id)
-        await outbox.retarget_chat(session, channel=row.channel, old_chat_id=row.chat_id,
-                                   new_chat_id=new_chat_id)
+        await staff_service.migrate_group(
+            session, channel=row.channel, old_chat_id=row.chat_id, new_chat_id=new_chat_id
+        )
+        await outbox.retarget_chat(
+            session, channel=row.channel, old_chat_id=row.chat_id, new_chat_id=new_chat_id
+        )
 
 
 class _MissingRef(Exception):
     pass
 
 
-async def _identities(
-    session: AsyncSession, rows: list[OutboxMessage]) -> dict[int, ChatIdentity]:
+async def _identities(session: AsyncSession, rows: list[OutboxMessage]) -> dict[int, ChatIdentity]:
     ids = {r.identity_id for r in rows if r.identity_id}
     if not ids:
         return {}
-    return {i.id: i for i in await session.scalars(select(ChatIdentity).where(ChatIdentity.id.in_(ids)))}
+    return {
+        i.id: i
+        for i in await session.scalars(select(ChatIdentity).where(ChatIdentity.id.in_(ids)))
+    }
 
 
-async def _groups(
-    session: AsyncSession, rows: list[OutboxMessage]) -> dict[str, StaffGroup]:
+async def _groups(session: AsyncSession, rows: list[OutboxMessage]) -> dict[str, StaffGroup]:
     chats = {r.chat_id for r in rows if r.chat_id.startswith("-")}
     if not chats:
         return {}
-    return {g.chat_id: g for g in await session.scalars(select(StaffGroup).where(StaffGroup.chat_id.in_(chats)))}
+    return {
+        g.chat_id: g
+        for g in await session.scalars(select(StaffGroup).where(StaffGroup.chat_id.in_(chats)))
+    }
 
 
-async def _refs(
-    session: AsyncSession, rows: list[OutboxMessage]) -> dict[str, MessageRef]:
+async def _refs(session: AsyncSession, rows: list[OutboxMessage]) -> dict[str, MessageRef]:
     keys = {r.target_ref for r in rows if r.target_ref}
     if not keys:
         return {}
-    return {m.key: m for m in await session.scalars(select(MessageRef).where(MessageRef.key.in_(keys)))}
+    return {
+        m.key: m for m in await session.scalars(select(MessageRef).where(MessageRef.key.in_(keys)))
+    }

@@ -21,8 +21,11 @@ router = Routes("errors")
 async def on_error(event: ErrorEvent, db: Database, clock: Clock) -> bool:
     """The update's transaction was rolled back; apologise in a fresh one."""
     update = event.update
-    log.error("handler failed", exc_info=event.exception,
-              extra={"fields": {"update_id": update.update_id, "type": update.event_type}})
+    log.error(
+        "handler failed",
+        exc_info=event.exception,
+        extra={"fields": {"update_id": update.update_id, "type": update.event_type}},
+    )
     chat = None
     if update.message is not None:
         chat = update.message.chat
@@ -35,7 +38,12 @@ async def on_error(event: ErrorEvent, db: Database, clock: Clock) -> bool:
             log.debug("callback answer after error failed")
     if chat is not None and chat.type == "private":
         async with db.sessions() as session:
-            await outbox.enqueue(session, to=Recipient(chat_id=str(chat.id)), notice="common.error",
-                                 now=clock.now(), kind=OutboxKind.reply)
+            await outbox.enqueue(
+                session,
+                to=Recipient(chat_id=str(chat.id)),
+                notice="common.error",
+                now=clock.now(),
+                kind=OutboxKind.reply,
+            )
             await session.commit()
     return True

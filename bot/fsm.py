@@ -17,8 +17,15 @@ from models.db import Database
 
 def _key(key: StorageKey) -> str:
     return ":".join(
-        str(part) for part in (key.bot_id, key.chat_id, key.user_id, key.thread_id or "",
-                               key.business_connection_id or "", key.destiny)
+        str(part)
+        for part in (
+            key.bot_id,
+            key.chat_id,
+            key.user_id,
+            key.thread_id or "",
+            key.business_connection_id or "",
+            key.destiny,
+        )
     )
 
 

@@ -65,7 +65,9 @@ class Catalogue:
         ensure_compiled(directory)
         self.default = default
         self._translators = {
-            locale: Translator(locale, gettext.translation(DOMAIN, str(directory), languages=[locale]))
+            locale: Translator(
+                locale, gettext.translation(DOMAIN, str(directory), languages=[locale])
+            )
             for locale in LOCALES
         }
 
@@ -147,7 +149,9 @@ def extract(root: Path) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for folder in SOURCE_DIRS:
         for path in sorted((root / folder).rglob("*.py")):
-            for lineno, message, _comments, _ctx in extract_from_file("python", str(path), keywords=_KEYWORDS):
+            for lineno, message, _comments, _ctx in extract_from_file(
+                "python", str(path), keywords=_KEYWORDS
+            ):
                 for msgid in message if isinstance(message, tuple) else (message,):
                     if msgid:
                         found.setdefault(msgid, []).append(f"{path.relative_to(root)}:{lineno}")
@@ -167,7 +171,11 @@ def update_sources(root: Path, directory: Path = LOCALE_DIR) -> dict[str, list[s
         catalog = Catalog(locale=old.locale, project="linli", charset="utf-8", fuzzy=False)
         for msgid, places in used.items():
             previous = old.get(msgid)
-            text = previous.string if previous is not None and previous.string else ("" if locale != "en" else msgid)
+            text = (
+                previous.string
+                if previous is not None and previous.string
+                else ("" if locale != "en" else msgid)
+            )
             locations = [(f, int(n)) for f, n in (p.rsplit(":", 1) for p in places[:3])]
             catalog.add(msgid, text, locations=locations)
             if not text:

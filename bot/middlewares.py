@@ -45,12 +45,16 @@ class DatabaseMiddleware(BaseMiddleware):
             # The first write of the transaction: a duplicate waits here for the first to
             # commit (unique key), then finds it and stops. Rolled back with a failed handler,
             # so a redelivery of an update that crashed is tried again.
-            session.add(ProcessedUpdate(bot_id=bot_id, update_id=event.update_id, at=self._clock.now()))
+            session.add(
+                ProcessedUpdate(bot_id=bot_id, update_id=event.update_id, at=self._clock.now())
+            )
             try:
                 await session.flush()
             except IntegrityError:
                 await session.rollback()
-                log.info("duplicate update skipped", extra={"fields": {"update_id": event.update_id}})
+                log.info(
+                    "duplicate update skipped", extra={"fields": {"update_id": event.update_id}}
+                )
                 return None
             token = current_session.set(session)
             try:
@@ -93,8 +97,11 @@ class PersonMiddleware(BaseMiddleware):
         data["_"] = self._catalogue.get(locale)
         chat_id = str(chat.id) if chat is not None else str(user.id)
         is_private = chat is None or chat.type == "private"
-        data["reply"] = Replier(session, self._clock,
-                                Recipient(chat_id=chat_id, identity_id=identity.id if is_private else None))
+        data["reply"] = Replier(
+            session,
+            self._clock,
+            Recipient(chat_id=chat_id, identity_id=identity.id if is_private else None),
+        )
         return await handler(event, data)
 
 

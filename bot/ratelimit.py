@@ -49,8 +49,14 @@ class Limits:
     over the limit while the steady rate stays the full one.
     """
 
-    def __init__(self, *, per_second: float, private_per_second: float, private_burst: int,
-                 group_per_minute: float) -> None:
+    def __init__(
+        self,
+        *,
+        per_second: float,
+        private_per_second: float,
+        private_burst: int,
+        group_per_minute: float,
+    ) -> None:
         self.global_bucket = Bucket(rate=per_second, capacity=max(1.0, per_second - 1))
         self._private = (private_per_second, float(max(1, private_burst - 1)))
         self._group = (group_per_minute / 60.0, max(1.0, group_per_minute - 1))
@@ -67,5 +73,7 @@ class Limits:
 
     def _forget_full(self) -> None:
         now = time.monotonic()
-        for key in [k for k, b in self._chats.items() if b.wait_time(now) == 0 and b.tokens >= b.capacity]:
+        for key in [
+            k for k, b in self._chats.items() if b.wait_time(now) == 0 and b.tokens >= b.capacity
+        ]:
             del self._chats[key]

@@ -21,10 +21,24 @@ class Replier:
         self.recipient = recipient
 
     async def __call__(self, notice: str, /, **data: Any) -> None:
-        await outbox.enqueue(self._session, to=self.recipient, notice=notice, data=data, now=self._clock.now(),
-                             kind=OutboxKind.reply)
+        await outbox.enqueue(
+            self._session,
+            to=self.recipient,
+            notice=notice,
+            data=data,
+            now=self._clock.now(),
+            kind=OutboxKind.reply,
+        )
 
     async def edit(self, message_id: int, notice: str, /, **data: Any) -> None:
         """Replace a message the bot sent earlier in this chat (e.g. to drop its buttons)."""
-        await outbox.enqueue(self._session, to=self.recipient, notice=notice, data=data, now=self._clock.now(),
-                             kind=OutboxKind.reply, op="edit", target_message_id=message_id)
+        await outbox.enqueue(
+            self._session,
+            to=self.recipient,
+            notice=notice,
+            data=data,
+            now=self._clock.now(),
+            kind=OutboxKind.reply,
+            op="edit",
+            target_message_id=message_id,
+        )

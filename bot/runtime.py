@@ -53,11 +53,30 @@ class Runtime:
             assert settings.telegram.token is not None
             simulator = create_simulator(settings.telegram.token.get_secret_value())
         self.bot = bot = build_bot(settings)
-        self.dispatcher = dp = build_dispatcher(settings=settings, db=db, catalogue=catalogue, clock=self.clock)
-        secret = settings.telegram.webhook_secret.get_secret_value() if settings.telegram.webhook_secret else None
-        api = create_api(db=db, webhook=WebhookTarget(bot=bot, dispatcher=dp, secret=secret), simulator=simulator)
-        server = uvicorn.Server(uvicorn.Config(api, host=settings.web.host, port=settings.web.port,
-                                               log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=1))
+        self.dispatcher = dp = build_dispatcher(
+            settings=settings, db=db, catalogue=catalogue, clock=self.clock
+        )
+        secret = (
+            settings.telegram.webhook_secret.get_secret_value()
+            if settings.telegram.webhook_secret
+            else None
+        )
+        api = create_api(
+            db=db,
+            webhook=WebhookTarget(bot=bot, dispatcher=dp, secret=secret),
+            simulator=simulator,
+        )
+        server = uvicorn.Server(
+            uvicorn.Config(
+                api,
+                host=settings.web.host,
+                port=settings.web.port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=1,
+            )
+        )
         tasks: list[asyncio.Task[object]] = [asyncio.create_task(server.serve(), name="web")]
         try:
             while not server.started:
@@ -66,26 +85,50 @@ class Runtime:
                 await asyncio.sleep(0.02)
             me = await bot.get_me()
             if self.demo:
-                self.demo_info = await self._seed_demo(db, simulator_url=f"{settings.public_url}/sim")
+                self.demo_info = await self._seed_demo(
+                    db, simulator_url=f"{settings.public_url}/sim"
+                )
             await publish_commands(bot, catalogue)
             self.sender = sender = Sender(
-                db=db, bot=bot, catalogue=catalogue, settings=settings.delivery, clock=self.clock,
-                default_locale=settings.locale.default, bot_username=settings.telegram.bot_username or me.username or "",
+                db=db,
+                bot=bot,
+                catalogue=catalogue,
+                settings=settings.delivery,
+                clock=self.clock,
+                default_locale=settings.locale.default,
+                bot_username=settings.telegram.bot_username or me.username or "",
             )
             db.on_outbox_commit(sender.wake)
             tasks.append(asyncio.create_task(sender.run(self.stop), name="delivery"))
             scheduler = start_scheduler(db, self.clock, settings.timezone)
             if settings.telegram.mode == "webhook":
                 assert settings.telegram.webhook_url and secret
-                await bot.set_webhook(settings.telegram.webhook_url, secret_token=secret, drop_pending_updates=False)
+                await bot.set_webhook(
+                    settings.telegram.webhook_url, secret_token=secret, drop_pending_updates=False
+                )
             else:
                 await bot.delete_webhook(drop_pending_updates=False)
-                tasks.append(asyncio.create_task(
-                    dp.start_polling(bot, handle_signals=False, close_bot_session=False,
-                                     allowed_updates=dp.resolve_used_update_types()),
-                    name="polling"))
-            log.info("linli is running", extra={"fields": {"web": settings.public_url, "bot": me.username,
-                                                           "mode": settings.telegram.mode}})
+                tasks.append(
+                    asyncio.create_task(
+                        dp.start_polling(
+                            bot,
+                            handle_signals=False,
+                            close_bot_session=False,
+                            allowed_updates=dp.resolve_used_update_types(),
+                        ),
+                        name="polling",
+                    )
+                )
+            log.info(
+                "linli is running",
+                extra={
+                    "fields": {
+                        "web": settings.public_url,
+                        "bot": me.username,
+                        "mode": settings.telegram.mode,
+                    }
+                },
+            )
             self.ready.set()
             await self._wait(tasks)
         finally:
@@ -97,6 +140,8 @@ class Runtime:
             server.should_exit = True
             await asyncio.gather(*tasks, return_exceptions=True)
             await bot.session.close()
+            if simulator is not None:  # a mounted app's lifespan never runs: close it here
+                await simulator.state.sim.aclose()
             await db.dispose()
 
     async def _wait(self, tasks: list[asyncio.Task[object]]) -> None:
@@ -115,12 +160,27 @@ class Runtime:
         async with httpx.AsyncClient(base_url=simulator_url, timeout=10) as client:
             for p in info.personas:
                 if p.is_group:
-                    await client.post("/control/chats", json={"id": p.id, "title": p.first_name, "type": "supergroup",
-                                                              "members": list(p.members), "note": p.note})
+                    await client.post(
+                        "/control/chats",
+                        json={
+                            "id": p.id,
+                            "title": p.first_name,
+                            "type": "supergroup",
+                            "members": list(p.members),
+                            "note": p.note,
+                        },
+                    )
                 else:
-                    await client.post("/control/users", json={"id": p.id, "first_name": p.first_name,
-                                                              "phone_number": p.phone, "note": p.note,
-                                                              "language_code": p.language_code})
+                    await client.post(
+                        "/control/users",
+                        json={
+                            "id": p.id,
+                            "first_name": p.first_name,
+                            "phone_number": p.phone,
+                            "note": p.note,
+                            "language_code": p.language_code,
+                        },
+                    )
         return info
 
 

@@ -15,14 +15,31 @@ from typing import Any
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"bot\d{3,}:[\w-]{20,}"), "bot<token>"),
     (re.compile(r"\d{6,}:AA[\w-]{20,}"), "<token>"),
-    (re.compile(r"(?i)(secret[_-]?token|webhook[_-]?secret|x-telegram-bot-api-secret-token)([\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"), r"\1\2<secret>"),
+    (
+        re.compile(
+            r"(?i)(secret[_-]?token|webhook[_-]?secret|x-telegram-bot-api-secret-token)([\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"
+        ),
+        r"\1\2<secret>",
+    ),
     (re.compile(r"(?<!\d)\+?86[\s-]?1[3-9]\d{9}(?!\d)"), "<phone>"),
     (re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"), "<phone>"),
     (re.compile(r"\+\d{10,15}(?!\d)"), "<phone>"),
 ]
 # Keys whose values are personal data or message text: dropped from structured fields.
-_SENSITIVE_KEYS = {"text", "caption", "phone", "phone_number", "name", "first_name", "last_name",
-                   "owner_name", "username", "token", "secret", "contact"}
+_SENSITIVE_KEYS = {
+    "text",
+    "caption",
+    "phone",
+    "phone_number",
+    "name",
+    "first_name",
+    "last_name",
+    "owner_name",
+    "username",
+    "token",
+    "secret",
+    "contact",
+}
 
 
 def redact(text: str) -> str:
@@ -44,7 +61,9 @@ class RedactingFilter(logging.Filter):
         record.args = None
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
-            record.fields = {k: ("<redacted>" if k in _SENSITIVE_KEYS else v) for k, v in fields.items()}
+            record.fields = {
+                k: ("<redacted>" if k in _SENSITIVE_KEYS else v) for k, v in fields.items()
+            }
         return True
 
 
@@ -79,6 +98,13 @@ def setup_logging(level: str = "INFO", *, stream: Any = None) -> None:
     root.addHandler(handler)
     root.setLevel(level)
     # These log full request URLs (with the token) and bodies at INFO/DEBUG.
-    for noisy in ("httpx", "httpcore", "aiohttp.access", "aiohttp.client", "uvicorn.access",
-                  "aiogram.event", "apscheduler"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "aiohttp.access",
+        "aiohttp.client",
+        "uvicorn.access",
+        "aiogram.event",
+        "apscheduler",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

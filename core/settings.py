@@ -112,7 +112,10 @@ class DemoSettings(Section):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="LINLI_", env_nested_delimiter="__", extra="forbid", nested_model_default_partial_update=True
+        env_prefix="LINLI_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        nested_model_default_partial_update=True,
     )
 
     database: DatabaseSettings = DatabaseSettings()
@@ -143,7 +146,9 @@ class Settings(BaseSettings):
     def _consistent(self) -> Settings:
         tg = self.telegram
         if tg.mode == "webhook" and not (tg.webhook_url and tg.webhook_secret):
-            raise ValueError("telegram.mode=webhook needs telegram.webhook_url and telegram.webhook_secret")
+            raise ValueError(
+                "telegram.mode=webhook needs telegram.webhook_url and telegram.webhook_secret"
+            )
         return self
 
     @property
@@ -177,15 +182,24 @@ class SettingsError(Exception):
 
 def load_settings(path: str | os.PathLike[str] | None = None, **overrides: object) -> Settings:
     """Read `path` (default: $LINLI_CONFIG, else ./config.yaml when present) plus LINLI_* vars."""
-    chosen = path or os.environ.get("LINLI_CONFIG") or ("config.yaml" if Path("config.yaml").exists() else None)
+    chosen = (
+        path
+        or os.environ.get("LINLI_CONFIG")
+        or ("config.yaml" if Path("config.yaml").exists() else None)
+    )
     if chosen and not Path(chosen).exists():
         raise SettingsError(f"config file not found: {chosen}")
 
     class FromFile(Settings):
-        model_config = SettingsConfigDict(yaml_file=chosen, yaml_file_encoding="utf-8")
+        model_config = SettingsConfigDict(
+            yaml_file=str(chosen) if chosen else None, yaml_file_encoding="utf-8"
+        )
 
     try:
         return FromFile(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        lines = [f"  {'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()]
+        lines = [
+            f"  {'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
+            for err in exc.errors()
+        ]
         raise SettingsError("invalid configuration:\n" + "\n".join(lines)) from None

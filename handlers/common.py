@@ -65,8 +65,12 @@ def render_help(ctx: RenderContext) -> Rendered:
     else:
         lines += [_("• /menu shows the main menu with big buttons.")]
     if kind == "resident":
-        lines += [_("• “My home” shows your address and who else is in your household. "
-                    "Owners can invite family with the home's code and remove members.")]
+        lines += [
+            _(
+                "• “My home” shows your address and who else is in your household. "
+                "Owners can invite family with the home's code and remove members."
+            )
+        ]
     lines += [
         _("• /lang changes the language (简体中文, 繁體中文, English)."),
         _("• /cancel stops what you are doing and goes back to the menu."),
@@ -80,16 +84,21 @@ def render_help(ctx: RenderContext) -> Rendered:
 
 @notices.register("lang.choose")
 def render_lang_choose(ctx: RenderContext) -> Rendered:
-    buttons = [[InlineKeyboardButton(text=LANGUAGE_NAMES[loc], callback_data=LangCb(locale=loc).pack())]
-               for loc in LOCALES]
+    buttons = [
+        [InlineKeyboardButton(text=LANGUAGE_NAMES[loc], callback_data=LangCb(locale=loc).pack())]
+        for loc in LOCALES
+    ]
     return Rendered(ctx._("Choose your language:"), InlineKeyboardMarkup(inline_keyboard=buttons))
 
 
 @notices.register("lang.set")
 def render_lang_set(ctx: RenderContext) -> Rendered:
     _ = ctx._
-    text = _("Language set to English.") if _.locale == "en" else _("Language set to {language}.",
-                                                                     language=LANGUAGE_NAMES[_.locale])
+    text = (
+        _("Language set to English.")
+        if _.locale == "en"
+        else _("Language set to {language}.", language=LANGUAGE_NAMES[_.locale])
+    )
     return Rendered(text, menu_keyboard(_, ctx.data.get("kind", "guest")))
 
 
@@ -102,21 +111,27 @@ def render_lang_chosen(ctx: RenderContext) -> Rendered:
 @notices.register("common.cancelled")
 def render_cancelled(ctx: RenderContext) -> Rendered:
     _ = ctx._
-    return Rendered(_("Cancelled. Back to the menu."), menu_keyboard(_, ctx.data.get("kind", "guest")))
+    return Rendered(
+        _("Cancelled. Back to the menu."), menu_keyboard(_, ctx.data.get("kind", "guest"))
+    )
 
 
 @notices.register("common.unknown_command")
 def render_unknown_command(ctx: RenderContext) -> Rendered:
     _ = ctx._
-    return Rendered(_("I don't know that command. Try /menu, /help or /lang."),
-                    menu_keyboard(_, ctx.data.get("kind", "guest")))
+    return Rendered(
+        _("I don't know that command. Try /menu, /help or /lang."),
+        menu_keyboard(_, ctx.data.get("kind", "guest")),
+    )
 
 
 @notices.register("common.unsupported")
 def render_unsupported(ctx: RenderContext) -> Rendered:
     _ = ctx._
-    return Rendered(_("I can't use that kind of message here. Please use the buttons below, or type /help."),
-                    menu_keyboard(_, ctx.data.get("kind", "guest")))
+    return Rendered(
+        _("I can't use that kind of message here. Please use the buttons below, or type /help."),
+        menu_keyboard(_, ctx.data.get("kind", "guest")),
+    )
 
 
 @notices.register("common.not_understood")
@@ -124,8 +139,10 @@ def render_not_understood(ctx: RenderContext) -> Rendered:
     _ = ctx._
     kind = ctx.data.get("kind", "guest")
     if kind == "guest":
-        text = _("I didn't understand that. To join your home, type your 8-character binding code "
-                 "or tap “Share my phone number”.")
+        text = _(
+            "I didn't understand that. To join your home, type your 8-character binding code "
+            "or tap “Share my phone number”."
+        )
     else:
         text = _("I didn't understand that. Please use the buttons below, or type /help.")
     return Rendered(text, menu_keyboard(_, kind))
@@ -133,12 +150,16 @@ def render_not_understood(ctx: RenderContext) -> Rendered:
 
 @notices.register("common.too_fast")
 def render_too_fast(ctx: RenderContext) -> Rendered:
-    return Rendered(ctx._("You are sending messages very quickly. Please wait a minute, then try again."))
+    return Rendered(
+        ctx._("You are sending messages very quickly. Please wait a minute, then try again.")
+    )
 
 
 @notices.register("common.error")
 def render_common_error(ctx: RenderContext) -> Rendered:
-    return Rendered(ctx._("Sorry, something went wrong on our side. Please try again in a moment."))
+    return Rendered(
+        ctx._("Sorry, something went wrong on our side. Please try again in a moment.")
+    )
 
 
 # --- handlers ------------------------------------------------------------------------------

@@ -17,7 +17,9 @@ router = Routes("groups")
 async def group_migrated(message: Message, session: AsyncSession) -> None:
     """Telegram moved the group to a supergroup: alerts now go to the new id."""
     old, new = str(message.chat.id), str(message.migrate_to_chat_id)
-    await staff_service.migrate_group(session, channel="telegram", old_chat_id=old, new_chat_id=new)
+    await staff_service.migrate_group(
+        session, channel="telegram", old_chat_id=old, new_chat_id=new
+    )
     await outbox.retarget_chat(session, channel="telegram", old_chat_id=old, new_chat_id=new)
 
 
@@ -25,5 +27,7 @@ async def group_migrated(message: Message, session: AsyncSession) -> None:
 async def group_migrated_here(message: Message, session: AsyncSession) -> None:
     """The same move, seen from the new supergroup (either may arrive first)."""
     old, new = str(message.migrate_from_chat_id), str(message.chat.id)
-    await staff_service.migrate_group(session, channel="telegram", old_chat_id=old, new_chat_id=new)
+    await staff_service.migrate_group(
+        session, channel="telegram", old_chat_id=old, new_chat_id=new
+    )
     await outbox.retarget_chat(session, channel="telegram", old_chat_id=old, new_chat_id=new)

@@ -49,13 +49,26 @@ def render_overview(ctx: RenderContext) -> Rendered:
         you = _(" (you)") if member["you"] else ""
         lines.append(f"• {member['name'] or '—'} · {_(ROLE_NAMES[member['role']])}{you}")
         if data["is_owner"] and not member["you"]:
-            rows.append([InlineKeyboardButton(
-                text=_("Remove {name}", name=member["name"] or "—"),
-                callback_data=HomeCb(action=HomeAction.ask_remove, resident_id=member["id"]).pack())])
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        text=_("Remove {name}", name=member["name"] or "—"),
+                        callback_data=HomeCb(
+                            action=HomeAction.ask_remove, resident_id=member["id"]
+                        ).pack(),
+                    )
+                ]
+            )
     if data["is_owner"]:
-        lines += ["", _("To add family or a tenant, give them this binding code: {code}\n"
-                        "or this link: {link}", code=data["code"],
-                        link=f"https://t.me/{ctx.bot_username}?start={data['code']}")]
+        lines += [
+            "",
+            _(
+                "To add family or a tenant, give them this binding code: {code}\n"
+                "or this link: {link}",
+                code=data["code"],
+                link=f"https://t.me/{ctx.bot_username}?start={data['code']}",
+            ),
+        ]
     return Rendered("\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows) if rows else None)
 
 
@@ -63,28 +76,61 @@ def render_overview(ctx: RenderContext) -> Rendered:
 def render_confirm_remove(ctx: RenderContext) -> Rendered:
     _ = ctx._
     rid = ctx.data["resident_id"]
-    markup = InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=_("Yes, remove"), callback_data=HomeCb(action=HomeAction.remove, resident_id=rid).pack()),
-        InlineKeyboardButton(text=_("No, keep"), callback_data=HomeCb(action=HomeAction.keep, resident_id=rid).pack()),
-    ]])
-    return Rendered(_("Remove {name} from your home? They will no longer see its information.",
-                      name=ctx.data.get("name") or "—"), markup)
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("Yes, remove"),
+                    callback_data=HomeCb(action=HomeAction.remove, resident_id=rid).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=_("No, keep"),
+                    callback_data=HomeCb(action=HomeAction.keep, resident_id=rid).pack(),
+                ),
+            ]
+        ]
+    )
+    return Rendered(
+        _(
+            "Remove {name} from your home? They will no longer see its information.",
+            name=ctx.data.get("name") or "—",
+        ),
+        markup,
+    )
 
 
 @notices.register("household.member_joined")
 def render_member_joined(ctx: RenderContext) -> Rendered:
     _ = ctx._
     data = ctx.data
-    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-        text=_("This is not someone I know — remove"),
-        callback_data=HomeCb(action=HomeAction.ask_remove, resident_id=data["resident_id"]).pack())]])
-    return Rendered(_("{name} has joined your home {address} as {role}.", name=data.get("name") or "—",
-                      address=address_text(_, data), role=_(ROLE_NAMES[data["role"]])), markup)
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("This is not someone I know — remove"),
+                    callback_data=HomeCb(
+                        action=HomeAction.ask_remove, resident_id=data["resident_id"]
+                    ).pack(),
+                )
+            ]
+        ]
+    )
+    return Rendered(
+        _(
+            "{name} has joined your home {address} as {role}.",
+            name=data.get("name") or "—",
+            address=address_text(_, data),
+            role=_(ROLE_NAMES[data["role"]]),
+        ),
+        markup,
+    )
 
 
 @notices.register("household.member_removed")
 def render_member_removed(ctx: RenderContext) -> Rendered:
-    return Rendered(ctx._("{name} has been removed from your home.", name=ctx.data.get("name") or "—"))
+    return Rendered(
+        ctx._("{name} has been removed from your home.", name=ctx.data.get("name") or "—")
+    )
 
 
 @notices.register("household.kept")
@@ -95,8 +141,13 @@ def render_kept(ctx: RenderContext) -> Rendered:
 @notices.register("household.you_were_removed")
 def render_you_were_removed(ctx: RenderContext) -> Rendered:
     _ = ctx._
-    return Rendered(_("You are no longer linked to {address}. If this is a mistake, please contact the "
-                      "home's owner or the property office.", address=address_text(_, ctx.data)))
+    return Rendered(
+        _(
+            "You are no longer linked to {address}. If this is a mistake, please contact the "
+            "home's owner or the property office.",
+            address=address_text(_, ctx.data),
+        )
+    )
 
 
 # --- handlers ------------------------------------------------------------------------------
@@ -117,17 +168,26 @@ async def my_home(message: Message, person: Person, reply: Replier, session: Asy
         **address_of(me.household),
         is_owner=is_owner,
         code=me.household.binding_code if is_owner else "",
-        members=[{"id": m.id, "name": m.name, "role": m.role.value, "you": m.id == me.id} for m in members],
+        members=[
+            {"id": m.id, "name": m.name, "role": m.role.value, "you": m.id == me.id}
+            for m in members
+        ],
     )
 
 
 @router.callback_query(HomeCb.filter(F.action == HomeAction.ask_remove))
 async def ask_remove(
-    query: CallbackQuery, callback_data: HomeCb, person: Person, reply: Replier, session: AsyncSession,
+    query: CallbackQuery,
+    callback_data: HomeCb,
+    person: Person,
+    reply: Replier,
+    session: AsyncSession,
     _: Translator,
 ) -> None:
     """Ask the owner to confirm before removing someone."""
-    members = await onboarding.members(session, person.resident.household_id) if person.resident else []
+    members = (
+        await onboarding.members(session, person.resident.household_id) if person.resident else []
+    )
     target = next((m for m in members if m.id == callback_data.resident_id), None)
     if target is None or person.resident is None or person.resident.role != ResidentRole.owner:
         await query.answer(_("This button is no longer valid."))
@@ -138,13 +198,23 @@ async def ask_remove(
 
 @router.callback_query(HomeCb.filter(F.action == HomeAction.remove))
 async def remove(
-    query: CallbackQuery, callback_data: HomeCb, person: Person, reply: Replier, session: AsyncSession,
-    clock: Clock, _: Translator,
+    query: CallbackQuery,
+    callback_data: HomeCb,
+    person: Person,
+    reply: Replier,
+    session: AsyncSession,
+    clock: Clock,
+    _: Translator,
 ) -> None:
     """Remove the member (the service checks that the presser owns that household)."""
     try:
-        removed = await onboarding.remove_member(session, owner=person.resident, actor=person.identity,
-                                                 resident_id=callback_data.resident_id, now=clock.now())
+        removed = await onboarding.remove_member(
+            session,
+            owner=person.resident,
+            actor=person.identity,
+            resident_id=callback_data.resident_id,
+            now=clock.now(),
+        )
     except DomainError as exc:
         await query.answer(error_text(_, exc.key, exc.data), show_alert=True)
         return

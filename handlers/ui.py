@@ -39,8 +39,10 @@ def menu_keyboard(_: Translator, kind: str) -> ReplyKeyboardMarkup:
             [KeyboardButton(text=_(BTN_LANGUAGE))],
         ]
     elif kind == "resident":
-        rows = [[KeyboardButton(text=_(BTN_HOME))],
-                [KeyboardButton(text=_(BTN_LANGUAGE)), KeyboardButton(text=_(BTN_HELP))]]
+        rows = [
+            [KeyboardButton(text=_(BTN_HOME))],
+            [KeyboardButton(text=_(BTN_LANGUAGE)), KeyboardButton(text=_(BTN_HELP))],
+        ]
     else:
         rows = [[KeyboardButton(text=_(BTN_LANGUAGE)), KeyboardButton(text=_(BTN_HELP))]]
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
@@ -48,7 +50,12 @@ def menu_keyboard(_: Translator, kind: str) -> ReplyKeyboardMarkup:
 
 def address_text(_: Translator, data: dict[str, Any]) -> str:
     """'金采小区 3栋 2单元 301' (unit left out when the building has none)."""
-    parts = [data.get("community", ""), data.get("building", ""), data.get("unit", ""), data.get("room", "")]
+    parts = [
+        data.get("community", ""),
+        data.get("building", ""),
+        data.get("unit", ""),
+        data.get("room", ""),
+    ]
     return " ".join(p for p in parts if p)
 
 
@@ -64,15 +71,25 @@ class Button(Filter):
 
 # Domain refusals (services.errors.DomainError keys) as people read them.
 ERRORS: dict[str, str] = {
-    "binding.code_wrong": N_("That binding code is not right. Please check it and try again "
-                             "({left} tries left this hour)."),
-    "binding.code_locked": N_("Too many wrong codes. For your safety, code entry is paused; "
-                              "please try again in {minutes} minutes, or share your phone number."),
-    "binding.code_expired": N_("This binding code has been replaced by a new one. Please ask "
-                               "the property office or the owner for the current code."),
-    "binding.owner_taken": N_("This home already has an owner in Linli. Please choose family "
-                              "member or tenant, or contact the property office."),
-    "binding.already_member": N_("You are already a member of {community} {building} {unit} {room}."),
+    "binding.code_wrong": N_(
+        "That binding code is not right. Please check it and try again "
+        "({left} tries left this hour)."
+    ),
+    "binding.code_locked": N_(
+        "Too many wrong codes. For your safety, code entry is paused; "
+        "please try again in {minutes} minutes, or share your phone number."
+    ),
+    "binding.code_expired": N_(
+        "This binding code has been replaced by a new one. Please ask "
+        "the property office or the owner for the current code."
+    ),
+    "binding.owner_taken": N_(
+        "This home already has an owner in Linli. Please choose family "
+        "member or tenant, or contact the property office."
+    ),
+    "binding.already_member": N_(
+        "You are already a member of {community} {building} {unit} {room}."
+    ),
     "binding.household_missing": N_("That home no longer exists. Please start again with /start."),
     "binding.request_missing": N_("That request no longer exists."),
     "binding.request_closed": N_("This request has already been handled."),

@@ -26,7 +26,9 @@ class Building(IdMixin, Base):
     __tablename__ = "buildings"
     __table_args__ = (UniqueConstraint("community_id", "name"),)
 
-    community_id: Mapped[int] = mapped_column(BigId, ForeignKey("communities.id", ondelete="CASCADE"))
+    community_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("communities.id", ondelete="CASCADE")
+    )
     name: Mapped[str] = mapped_column(String(40))  # "3栋"
     sort_key: Mapped[int] = mapped_column(default=0)
 
@@ -39,7 +41,9 @@ class Household(IdMixin, Base):
     __tablename__ = "households"
     __table_args__ = (UniqueConstraint("building_id", "unit", "room"),)
 
-    building_id: Mapped[int] = mapped_column(BigId, ForeignKey("buildings.id", ondelete="CASCADE"), index=True)
+    building_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("buildings.id", ondelete="CASCADE"), index=True
+    )
     unit: Mapped[str] = mapped_column(String(20), default="")  # "" when the building has no units
     room: Mapped[str] = mapped_column(String(20))
     area_m2: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))

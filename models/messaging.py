@@ -21,7 +21,12 @@ class OutboxKind(enum.StrEnum):
 
 
 # Lower goes first: interactive replies are never stuck behind a broadcast.
-PRIORITY = {OutboxKind.reply: 0, OutboxKind.alert: 10, OutboxKind.reminder: 20, OutboxKind.bulk: 30}
+PRIORITY = {
+    OutboxKind.reply: 0,
+    OutboxKind.alert: 10,
+    OutboxKind.reminder: 20,
+    OutboxKind.bulk: 30,
+}
 
 
 class OutboxStatus(enum.StrEnum):
@@ -41,7 +46,9 @@ class OutboxMessage(IdMixin, Base):
 
     channel: Mapped[str] = mapped_column(String(20), default="telegram")
     chat_id: Mapped[str] = mapped_column(String(64))
-    identity_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("chat_identities.id", ondelete="SET NULL"))
+    identity_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("chat_identities.id", ondelete="SET NULL")
+    )
     op: Mapped[str] = mapped_column(String(10), default="send")  # send | edit | delete
     notice: Mapped[str] = mapped_column(String(80))
     data: Mapped[dict[str, Any]]

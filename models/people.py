@@ -47,8 +47,12 @@ class Resident(IdMixin, Base):
     __tablename__ = "residents"
     __table_args__ = (UniqueConstraint("household_id", "identity_id"),)
 
-    household_id: Mapped[int] = mapped_column(BigId, ForeignKey("households.id", ondelete="CASCADE"), index=True)
-    identity_id: Mapped[int] = mapped_column(BigId, ForeignKey("chat_identities.id", ondelete="CASCADE"), index=True)
+    household_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    identity_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("chat_identities.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[ResidentRole] = mapped_column(_enum(ResidentRole))
     name: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(20))
@@ -81,7 +85,9 @@ class Staff(IdMixin, Base):
     external_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[StaffRole] = mapped_column(_enum(StaffRole))
-    community_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("communities.id", ondelete="SET NULL"))
+    community_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("communities.id", ondelete="SET NULL")
+    )
     building_ids: Mapped[list[Any] | None]  # None: every building in scope
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
@@ -97,7 +103,9 @@ class StaffGroup(IdMixin, Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     title: Mapped[str | None] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(String(20))  # dispatch | managers | repairs | …
-    community_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("communities.id", ondelete="SET NULL"))
+    community_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("communities.id", ondelete="SET NULL")
+    )
     categories: Mapped[list[Any] | None]
     building_ids: Mapped[list[Any] | None]
     language: Mapped[str | None] = mapped_column(String(10))
@@ -117,15 +125,23 @@ class BindingRequest(IdMixin, Base):
 
     __tablename__ = "binding_requests"
 
-    identity_id: Mapped[int] = mapped_column(BigId, ForeignKey("chat_identities.id", ondelete="CASCADE"), index=True)
-    household_id: Mapped[int] = mapped_column(BigId, ForeignKey("households.id", ondelete="CASCADE"))
+    identity_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("chat_identities.id", ondelete="CASCADE"), index=True
+    )
+    household_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("households.id", ondelete="CASCADE")
+    )
     role: Mapped[ResidentRole] = mapped_column(_enum(ResidentRole))
     name: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(20))
-    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus), default=RequestStatus.pending)
+    status: Mapped[RequestStatus] = mapped_column(
+        _enum(RequestStatus), default=RequestStatus.pending
+    )
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
-    decided_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("staff.id", ondelete="SET NULL"))
+    decided_by: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("staff.id", ondelete="SET NULL")
+    )
     reason: Mapped[str | None] = mapped_column(String(200))
 
     household: Mapped[Household] = relationship()
@@ -137,6 +153,8 @@ class CodeAttempt(IdMixin, Base):
 
     __tablename__ = "code_attempts"
 
-    identity_id: Mapped[int] = mapped_column(BigId, ForeignKey("chat_identities.id", ondelete="CASCADE"), index=True)
+    identity_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("chat_identities.id", ondelete="CASCADE"), index=True
+    )
     at: Mapped[datetime] = mapped_column(index=True)
     success: Mapped[bool]

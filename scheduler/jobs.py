@@ -32,7 +32,11 @@ async def _prune(db: Database, now: datetime) -> str:
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
-        Job("prune", "Forget old processed update ids, code attempts and sent outbox rows",
-            {"minute": "17"}, _prune),
+        Job(
+            "prune",
+            "Forget old processed update ids, code attempts and sent outbox rows",
+            {"minute": "17"},
+            _prune,
+        ),
     )
 }

@@ -19,8 +19,13 @@ def start_scheduler(db: Database, clock: Clock, timezone: str) -> AsyncIOSchedul
     scheduler = AsyncIOScheduler(timezone=timezone)
     for job in JOBS.values():
         scheduler.add_job(
-            _tick, CronTrigger(timezone=timezone, **job.cron), args=(job, db, clock), id=job.name,
-            misfire_grace_time=300, coalesce=True, max_instances=1,
+            _tick,
+            CronTrigger(timezone=timezone, **job.cron),
+            args=(job, db, clock),
+            id=job.name,
+            misfire_grace_time=300,
+            coalesce=True,
+            max_instances=1,
         )
     scheduler.start()
     return scheduler

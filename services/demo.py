@@ -23,8 +23,10 @@ ROOMS_PER_FLOOR = 2
 DISPATCH_GROUP_ID = "-1001000000001"
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
-_GIVEN = ("秀英 桂英 秀兰 玉兰 桂兰 秀珍 凤英 玉珍 建国 建华 国强 志强 志明 海燕 丽华 卫东 红梅 淑珍 "
-          "振华 德明 春生 永福 宝山 文静 晓东 俊杰 明辉 建军 国华 丽娟").split()
+_GIVEN = (
+    "秀英 桂英 秀兰 玉兰 桂兰 秀珍 凤英 玉珍 建国 建华 国强 志强 志明 海燕 丽华 卫东 红梅 淑珍 "
+    "振华 德明 春生 永福 宝山 文静 晓东 俊杰 明辉 建军 国华 丽娟"
+).split()
 
 
 @dataclass(frozen=True)
@@ -65,12 +67,24 @@ async def seed_demo(session: AsyncSession, *, now: datetime) -> DemoInfo:
             for floor in range(1, FLOORS + 1):
                 for r in range(1, ROOMS_PER_FLOOR + 1):
                     name, phone = _name(rng), _phone(rng)
-                    area = Decimal(rng.choice((68, 75, 89, 96, 110, 128))) + Decimal(rng.randrange(100)) / 100
+                    area = (
+                        Decimal(rng.choice((68, 75, 89, 96, 110, 128)))
+                        + Decimal(rng.randrange(100)) / 100
+                    )
                     if existing is not None:
                         continue
-                    session.add(Household(building_id=building.id, unit=f"{unit}单元", room=f"{floor}0{r}",
-                                          owner_name=name, owner_phone=phone, area_m2=area,
-                                          binding_code=await unique_code(session), code_issued_at=now))
+                    session.add(
+                        Household(
+                            building_id=building.id,
+                            unit=f"{unit}单元",
+                            room=f"{floor}0{r}",
+                            owner_name=name,
+                            owner_phone=phone,
+                            area_m2=area,
+                            binding_code=await unique_code(session),
+                            code_issued_at=now,
+                        )
+                    )
     await session.flush()
 
     staff = [
@@ -80,26 +94,61 @@ async def seed_demo(session: AsyncSession, *, now: datetime) -> DemoInfo:
         (900004, "孙师傅", StaffRole.technician, None),
     ]
     for tg_id, name, role, buildings in staff:
-        await staff_service.add_staff(session, external_id=str(tg_id), name=name, role=role, now=now,
-                                      community=COMMUNITY, buildings=buildings)
-    await staff_service.add_group(session, chat_id=DISPATCH_GROUP_ID, purpose="dispatch", now=now,
-                                  title="金采小区调度群", community=COMMUNITY)
+        await staff_service.add_staff(
+            session,
+            external_id=str(tg_id),
+            name=name,
+            role=role,
+            now=now,
+            community=COMMUNITY,
+            buildings=buildings,
+        )
+    await staff_service.add_group(
+        session,
+        chat_id=DISPATCH_GROUP_ID,
+        purpose="dispatch",
+        now=now,
+        title="金采小区调度群",
+        community=COMMUNITY,
+    )
 
-    roster_home = await find_household(session, community=COMMUNITY, building="1栋", unit="1单元", room="101")
-    code_home = await find_household(session, community=COMMUNITY, building="2栋", unit="1单元", room="301")
+    roster_home = await find_household(
+        session, community=COMMUNITY, building="1栋", unit="1单元", room="101"
+    )
+    code_home = await find_household(
+        session, community=COMMUNITY, building="2栋", unit="1单元", room="301"
+    )
     assert roster_home is not None and code_home is not None
     personas = [
-        Persona(10001, "张阿姨", "业主 owner of 1栋1单元101 · 分享手机号即可绑定 share phone to bind",
-                phone=roster_home.owner_phone),
-        Persona(10002, "Mr Li", f"住户, code for 2栋1单元301: {code_home.binding_code}",
-                phone="+8613900000002", language_code="en"),
-        Persona(10003, "王女士", "租户 tenant, phone not on roster · 需管家审批 needs staff approval",
-                phone="+8613900000003"),
+        Persona(
+            10001,
+            "张阿姨",
+            "业主 owner of 1栋1单元101 · 分享手机号即可绑定 share phone to bind",
+            phone=roster_home.owner_phone,
+        ),
+        Persona(
+            10002,
+            "Mr Li",
+            f"住户, code for 2栋1单元301: {code_home.binding_code}",
+            phone="+8613900000002",
+            language_code="en",
+        ),
+        Persona(
+            10003,
+            "王女士",
+            "租户 tenant, phone not on roster · 需管家审批 needs staff approval",
+            phone="+8613900000003",
+        ),
         Persona(900001, "陈经理", "经理 manager", phone="+8613700000001"),
         Persona(900002, "刘调度", "调度 dispatcher", phone="+8613700000002"),
         Persona(900003, "赵管家", "管家 steward (1–3栋)", phone="+8613700000003"),
         Persona(900004, "孙师傅", "维修 technician", phone="+8613700000004"),
-        Persona(int(DISPATCH_GROUP_ID), "金采小区调度群", "dispatcher group 调度群", is_group=True,
-                members=(900001, 900002, 900003)),
+        Persona(
+            int(DISPATCH_GROUP_ID),
+            "金采小区调度群",
+            "dispatcher group 调度群",
+            is_group=True,
+            members=(900001, 900002, 900003),
+        ),
     ]
     return DemoInfo(personas=personas)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -61,6 +61,7 @@ class ImportRefused(Exception):
 def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row) from a UTF-8 CSV or an XLSX file with a header row."""
     suffix = path.suffix.lower()
+    rows: Iterable[Sequence[object]]
     if suffix == ".xlsx":
         rows = _xlsx_rows(path)
     elif suffix in (".csv", ".txt"):
@@ -68,7 +69,7 @@ def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         rows = csv.reader(io.StringIO(text))
     else:
         raise ImportRefused(f"unsupported file type {suffix!r}: use .csv or .xlsx")
-    iterator = iter(rows)
+    iterator: Iterator[Sequence[object]] = iter(rows)
     header = next(iterator, None)
     if header is None:
         raise ImportRefused("the file is empty")
@@ -85,7 +86,10 @@ def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         cells = ["" if v is None else str(v).strip() for v in values]
         if not any(cells):
             continue
-        yield number, {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(names) if name}
+        yield (
+            number,
+            {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(names) if name},
+        )
 
 
 def _xlsx_rows(path: Path) -> Iterable[list[object]]:
@@ -104,7 +108,9 @@ def _xlsx_cell(value: object) -> object:
     return value
 
 
-def validate(rows: Iterable[tuple[int, dict[str, str]]]) -> tuple[list[HouseholdRow], list[RowError]]:
+def validate(
+    rows: Iterable[tuple[int, dict[str, str]]],
+) -> tuple[list[HouseholdRow], list[RowError]]:
     """Check every row; collect all problems with their line numbers."""
     good: list[HouseholdRow] = []
     errors: list[RowError] = []
@@ -124,13 +130,28 @@ def validate(rows: Iterable[tuple[int, dict[str, str]]]) -> tuple[list[Household
                 if area <= 0 or area.as_tuple().exponent < -2:  # type: ignore[operator]
                     raise InvalidOperation
             except InvalidOperation:
-                problems.append(f"area_m2 {raw['area_m2']!r} must be a positive number with up to two decimals")
-        for name, limit in (("community", 100), ("building", 40), ("unit", 20), ("room", 20), ("owner_name", 100)):
+                problems.append(
+                    f"area_m2 {raw['area_m2']!r} must be a positive number with up to two decimals"
+                )
+        for name, limit in (
+            ("community", 100),
+            ("building", 40),
+            ("unit", 20),
+            ("room", 20),
+            ("owner_name", 100),
+        ):
             if len(raw.get(name, "")) > limit:
                 problems.append(f"{name} is longer than {limit} characters")
-        row = HouseholdRow(line=line, community=raw.get("community", ""), building=raw.get("building", ""),
-                           unit=raw.get("unit", ""), room=raw.get("room", ""),
-                           owner_name=raw.get("owner_name") or None, phone=phone, area_m2=area)
+        row = HouseholdRow(
+            line=line,
+            community=raw.get("community", ""),
+            building=raw.get("building", ""),
+            unit=raw.get("unit", ""),
+            room=raw.get("room", ""),
+            owner_name=raw.get("owner_name") or None,
+            phone=phone,
+            area_m2=area,
+        )
         if not problems and row.key in seen:
             problems.append(f"same household as line {seen[row.key]}")
         if problems:
@@ -156,18 +177,34 @@ async def import_households(
     communities: dict[str, Community] = {}
     buildings: dict[tuple[str, str], Building] = {}
     for row in good:
-        community = communities.get(row.community) or await community_for(session, row.community, now)
+        community = communities.get(row.community) or await community_for(
+            session, row.community, now
+        )
         communities[row.community] = community
-        building = buildings.get((row.community, row.building)) or await building_for(session, community, row.building)
+        building = buildings.get((row.community, row.building)) or await building_for(
+            session, community, row.building
+        )
         buildings[(row.community, row.building)] = building
         household = await session.scalar(
-            select(Household).where(Household.building_id == building.id, Household.unit == row.unit,
-                                    Household.room == row.room)
+            select(Household).where(
+                Household.building_id == building.id,
+                Household.unit == row.unit,
+                Household.room == row.room,
+            )
         )
         if household is None:
-            session.add(Household(building_id=building.id, unit=row.unit, room=row.room, owner_name=row.owner_name,
-                                  owner_phone=row.phone, area_m2=row.area_m2,
-                                  binding_code=await unique_code(session), code_issued_at=now))
+            session.add(
+                Household(
+                    building_id=building.id,
+                    unit=row.unit,
+                    room=row.room,
+                    owner_name=row.owner_name,
+                    owner_phone=row.phone,
+                    area_m2=row.area_m2,
+                    binding_code=await unique_code(session),
+                    code_issued_at=now,
+                )
+            )
             await session.flush()
             report.created += 1
             continue
@@ -177,8 +214,15 @@ async def import_households(
         else:
             household.owner_name, household.owner_phone, household.area_m2 = new
             report.updated += 1
-    audit.record(session, now=now, action="import.households", actor_kind="cli", created=report.created,
-                 updated=report.updated, skipped=len(errors))
+    audit.record(
+        session,
+        now=now,
+        action="import.households",
+        actor_kind="cli",
+        created=report.created,
+        updated=report.updated,
+        skipped=len(errors),
+    )
     report.applied = True
     return report
 
@@ -198,7 +242,9 @@ async def building_for(session: AsyncSession, community: Community, name: str) -
     )
     if building is None:
         digits = "".join(ch for ch in name if ch.isdigit())
-        building = Building(community_id=community.id, name=name, sort_key=int(digits) if digits else 0)
+        building = Building(
+            community_id=community.id, name=name, sort_key=int(digits) if digits else 0
+        )
         session.add(building)
         await session.flush()
     return building
@@ -225,6 +271,10 @@ async def find_household(
         select(Household)
         .join(Building)
         .join(Community)
-        .where(Community.name == community, Building.name == building, Household.unit == unit,
-               Household.room == room)
+        .where(
+            Community.name == community,
+            Building.name == building,
+            Household.unit == unit,
+            Household.room == room,
+        )
     )

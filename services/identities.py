@@ -40,7 +40,9 @@ async def touch(
 ) -> ChatIdentity:
     """Get or create the identity for (channel, external_id), refreshing what the platform says."""
     identity = await session.scalar(
-        select(ChatIdentity).where(ChatIdentity.channel == channel, ChatIdentity.external_id == external_id)
+        select(ChatIdentity).where(
+            ChatIdentity.channel == channel, ChatIdentity.external_id == external_id
+        )
     )
     if identity is None:
         identity = ChatIdentity(
@@ -71,12 +73,18 @@ async def load_person(session: AsyncSession, identity: ChatIdentity) -> Person:
     residencies = await session.scalars(
         select(Resident)
         .where(Resident.identity_id == identity.id, Resident.active.is_(True))
-        .options(selectinload(Resident.household).selectinload(Household.building).selectinload(Building.community))
+        .options(
+            selectinload(Resident.household)
+            .selectinload(Household.building)
+            .selectinload(Building.community)
+        )
         .order_by(Resident.bound_at.desc(), Resident.id.desc())
     )
     staff = await session.scalar(
         select(Staff).where(
-            Staff.channel == identity.channel, Staff.external_id == identity.external_id, Staff.active.is_(True)
+            Staff.channel == identity.channel,
+            Staff.external_id == identity.external_id,
+            Staff.active.is_(True),
         )
     )
     return Person(identity=identity, residencies=list(residencies), staff=staff)
@@ -97,4 +105,9 @@ def address_of(household: Household) -> dict[str, str]:
     """The parts of an address, for notices to render in the reader's language."""
     building = household.building
     community: Community = building.community
-    return {"community": community.name, "building": building.name, "unit": household.unit, "room": household.room}
+    return {
+        "community": community.name,
+        "building": building.name,
+        "unit": household.unit,
+        "room": household.room,
+    }

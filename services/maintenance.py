@@ -17,11 +17,17 @@ SENT_MEMORY = timedelta(days=90)
 async def prune(session: AsyncSession, *, now: datetime) -> dict[str, int]:
     """Delete old dedupe ids, code attempts and long-sent outbox rows; return counts."""
     results = {
-        "processed_updates": await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < now - UPDATE_MEMORY)),
-        "code_attempts": await session.execute(delete(CodeAttempt).where(CodeAttempt.at < now - ATTEMPT_MEMORY)),
+        "processed_updates": await session.execute(
+            delete(ProcessedUpdate).where(ProcessedUpdate.at < now - UPDATE_MEMORY)
+        ),
+        "code_attempts": await session.execute(
+            delete(CodeAttempt).where(CodeAttempt.at < now - ATTEMPT_MEMORY)
+        ),
         "outbox_sent": await session.execute(
-            delete(OutboxMessage).where(OutboxMessage.status == OutboxStatus.sent,
-                                        OutboxMessage.sent_at < now - SENT_MEMORY)
+            delete(OutboxMessage).where(
+                OutboxMessage.status == OutboxStatus.sent,
+                OutboxMessage.sent_at < now - SENT_MEMORY,
+            )
         ),
     }
     return {name: result.rowcount for name, result in results.items()}  # type: ignore[attr-defined]

@@ -67,9 +67,11 @@ async def enqueue(
     if dedupe_key is None:
         session.add(OutboxMessage(**values))
         return
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
-        insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        insert(OutboxMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
 
 
@@ -84,7 +86,9 @@ async def claim_batch(
     """
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.sending, OutboxMessage.claimed_at < now - lease)
+        .where(
+            OutboxMessage.status == OutboxStatus.sending, OutboxMessage.claimed_at < now - lease
+        )
         .values(status=OutboxStatus.pending, claimed_by=None)
     )
     due = (
@@ -93,11 +97,16 @@ async def claim_batch(
         .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(limit)
     )
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     result = await session.execute(
         update(OutboxMessage)
-        .where(and_(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == OutboxStatus.pending))
+        .where(
+            and_(
+                OutboxMessage.id.in_(due.scalar_subquery()),
+                OutboxMessage.status == OutboxStatus.pending,
+            )
+        )
         .values(status=OutboxStatus.sending, claimed_at=now, claimed_by=worker)
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False)
@@ -107,7 +116,9 @@ async def claim_batch(
     return rows
 
 
-async def mark_sent(session: AsyncSession, *, row_id: int, message_id: int | None, now: datetime) -> None:
+async def mark_sent(
+    session: AsyncSession, *, row_id: int, message_id: int | None, now: datetime
+) -> None:
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
@@ -116,17 +127,25 @@ async def mark_sent(session: AsyncSession, *, row_id: int, message_id: int | Non
 
 
 async def mark_retry(
-    session: AsyncSession, *, row_id: int, error: str, not_before: datetime, count_attempt: bool = True
+    session: AsyncSession,
+    *,
+    row_id: int,
+    error: str,
+    not_before: datetime,
+    count_attempt: bool = True,
 ) -> None:
     """Put a row back for a later try (a 429 pause does not count as an attempt)."""
-    values: dict[str, Any] = dict(status=OutboxStatus.pending, not_before=not_before, last_error=error[:500],
-                                  claimed_by=None)
+    values: dict[str, Any] = dict(
+        status=OutboxStatus.pending, not_before=not_before, last_error=error[:500], claimed_by=None
+    )
     if count_attempt:
         values["attempts"] = OutboxMessage.attempts + 1
     await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
 
 
-async def mark_final(session: AsyncSession, *, row_id: int, status: OutboxStatus, error: str) -> None:
+async def mark_final(
+    session: AsyncSession, *, row_id: int, status: OutboxStatus, error: str
+) -> None:
     """End a row as blocked or dead (dead letters are listed for staff)."""
     await session.execute(
         update(OutboxMessage)
@@ -141,7 +160,11 @@ async def remember_message(
     """Keep the id of a sent message under `key` so later notices can edit it."""
     ref = await session.get(MessageRef, key)
     if ref is None:
-        session.add(MessageRef(key=key, channel=channel, chat_id=chat_id, message_id=message_id, updated_at=now))
+        session.add(
+            MessageRef(
+                key=key, channel=channel, chat_id=chat_id, message_id=message_id, updated_at=now
+            )
+        )
     else:
         ref.chat_id, ref.message_id, ref.updated_at = chat_id, message_id, now
 
@@ -152,20 +175,29 @@ async def find_message(session: AsyncSession, key: str) -> MessageRef | None:
 
 async def dead_letters(session: AsyncSession, *, limit: int = 100) -> list[OutboxMessage]:
     result = await session.execute(
-        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.dead).order_by(OutboxMessage.id.desc()).limit(limit)
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.dead)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
     )
     return list(result.scalars())
 
 
-async def retarget_chat(session: AsyncSession, *, channel: str, old_chat_id: str, new_chat_id: str) -> None:
+async def retarget_chat(
+    session: AsyncSession, *, channel: str, old_chat_id: str, new_chat_id: str
+) -> None:
     """A group moved to a new id: its unsent rows and remembered messages follow it."""
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == old_chat_id,
-               OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending]))
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.chat_id == old_chat_id,
+            OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending]),
+        )
         .values(chat_id=new_chat_id)
     )
     await session.execute(
-        update(MessageRef).where(MessageRef.channel == channel, MessageRef.chat_id == old_chat_id)
+        update(MessageRef)
+        .where(MessageRef.channel == channel, MessageRef.chat_id == old_chat_id)
         .values(chat_id=new_chat_id)
     )

@@ -15,9 +15,17 @@ class Action(enum.StrEnum):
 
 ALLOWED: dict[Action, frozenset[StaffRole]] = {
     Action.approve_binding: frozenset(
-        {StaffRole.admin, StaffRole.manager, StaffRole.dispatcher, StaffRole.steward, StaffRole.grid_worker}
+        {
+            StaffRole.admin,
+            StaffRole.manager,
+            StaffRole.dispatcher,
+            StaffRole.steward,
+            StaffRole.grid_worker,
+        }
     ),
-    Action.rotate_code: frozenset({StaffRole.admin, StaffRole.manager, StaffRole.dispatcher, StaffRole.steward}),
+    Action.rotate_code: frozenset(
+        {StaffRole.admin, StaffRole.manager, StaffRole.dispatcher, StaffRole.steward}
+    ),
     Action.view_households: frozenset(set(StaffRole)),
 }
 
@@ -39,4 +47,6 @@ def may(staff: Staff | None, action: Action, household: Household | None = None)
         return False
     if household is None:
         return True
-    return in_scope(staff, community_id=household.building.community_id, building_id=household.building_id)
+    return in_scope(
+        staff, community_id=household.building.community_id, building_id=household.building_id
+    )

@@ -23,7 +23,9 @@ async def community_named(session: AsyncSession, name: str | None) -> Community 
     return community
 
 
-async def building_ids(session: AsyncSession, community: Community | None, names: list[str]) -> list[int] | None:
+async def building_ids(
+    session: AsyncSession, community: Community | None, names: list[str]
+) -> list[int] | None:
     if not names:
         return None
     if community is None:
@@ -53,17 +55,28 @@ async def add_staff(
     """Add or update a staff member. Returns (staff, created)."""
     scope = await community_named(session, community)
     building_list = await building_ids(session, scope, buildings or [])
-    staff = await session.scalar(select(Staff).where(Staff.channel == channel, Staff.external_id == external_id))
+    staff = await session.scalar(
+        select(Staff).where(Staff.channel == channel, Staff.external_id == external_id)
+    )
     created = staff is None
     if staff is None:
-        staff = Staff(channel=channel, external_id=external_id, created_at=now, name=name, role=role)
+        staff = Staff(
+            channel=channel, external_id=external_id, created_at=now, name=name, role=role
+        )
         session.add(staff)
     staff.name, staff.role, staff.active = name, role, True
     staff.community_id = scope.id if scope else None
     staff.building_ids = building_list
     await session.flush()
-    audit.record(session, now=now, action="staff.add" if created else "staff.update", actor_kind="cli",
-                 subject_type="staff", subject_id=staff.id, role=role.value)
+    audit.record(
+        session,
+        now=now,
+        action="staff.add" if created else "staff.update",
+        actor_kind="cli",
+        subject_type="staff",
+        subject_id=staff.id,
+        role=role.value,
+    )
     return staff, created
 
 
@@ -96,12 +109,21 @@ async def add_group(
     group.categories = categories or None
     group.building_ids = building_list
     await session.flush()
-    audit.record(session, now=now, action="group.add" if created else "group.update", actor_kind="cli",
-                 subject_type="staff_group", subject_id=group.id, purpose=purpose)
+    audit.record(
+        session,
+        now=now,
+        action="group.add" if created else "group.update",
+        actor_kind="cli",
+        subject_type="staff_group",
+        subject_id=group.id,
+        purpose=purpose,
+    )
     return group, created
 
 
-async def migrate_group(session: AsyncSession, *, channel: str, old_chat_id: str, new_chat_id: str) -> bool:
+async def migrate_group(
+    session: AsyncSession, *, channel: str, old_chat_id: str, new_chat_id: str
+) -> bool:
     """A group became a supergroup with a new id: follow it. True when a group was updated."""
     group = await session.scalar(
         select(StaffGroup).where(StaffGroup.channel == channel, StaffGroup.chat_id == old_chat_id)

@@ -58,7 +58,9 @@ class Templates:
                 name = f"linli_tpl_{self.run_id}"
                 await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
                 await admin.execute(f'CREATE DATABASE "{name}"')
-                await upgrade_async(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+                await upgrade_async(
+                    make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+                )
                 self.pg_template = name
             clone = f"linli_t_{self.run_id}_{uuid.uuid4().hex[:8]}"
             await admin.execute(f'CREATE DATABASE "{clone}" TEMPLATE "{self.pg_template}"')

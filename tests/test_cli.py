@@ -25,8 +25,15 @@ GOOD = [
 
 def linli(database_url: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LINLI_DATABASE__URL": database_url}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -54,7 +61,12 @@ async def test_a_file_with_bad_rows_is_refused_whole_and_every_bad_row_reported(
     result = linli(database_url, "import", "households", str(path), cwd=workdir)
     assert result.returncode != 0
     assert "nothing imported" in result.stderr
-    for line, reason in ((5, "room is empty"), (6, "not a phone number"), (7, "area_m2"), (8, "same household as line 2")):
+    for line, reason in (
+        (5, "room is empty"),
+        (6, "not a phone number"),
+        (7, "area_m2"),
+        (8, "same household as line 2"),
+    ):
         assert f"households.csv:{line}: " in result.stderr and reason in result.stderr
     assert await _households(db) == 0
 
@@ -64,7 +76,9 @@ async def test_a_file_with_bad_rows_is_refused_whole_and_every_bad_row_reported(
     assert await _households(db) == 3
 
 
-async def test_reimport_is_idempotent_and_keeps_binding_codes(database_url: str, db: Database, workdir: Path) -> None:
+async def test_reimport_is_idempotent_and_keeps_binding_codes(
+    database_url: str, db: Database, workdir: Path
+) -> None:
     path = workdir / "households.csv"
     path.write_text(HEADER + "\n".join(GOOD) + "\n", encoding="utf-8")
     assert linli(database_url, "import", "households", str(path), cwd=workdir).returncode == 0
@@ -77,8 +91,14 @@ async def test_reimport_is_idempotent_and_keeps_binding_codes(database_url: str,
     third = linli(database_url, "import", "households", str(path), cwd=workdir)
     assert "0 created, 1 updated, 2 unchanged" in third.stdout
     async with db.sessions() as session:
-        assert dict((await session.execute(select(Household.room, Household.binding_code))).all()) == codes
-        assert await session.scalar(select(Household.owner_phone).where(Household.room == "301")) == "+8613900000003"
+        assert (
+            dict((await session.execute(select(Household.room, Household.binding_code))).all())
+            == codes
+        )
+        assert (
+            await session.scalar(select(Household.owner_phone).where(Household.room == "301"))
+            == "+8613900000003"
+        )
 
 
 async def test_xlsx_imports_like_csv_and_codes_export_with_deep_links(
@@ -87,14 +107,24 @@ async def test_xlsx_imports_like_csv_and_codes_export_with_deep_links(
     book = Workbook()
     sheet = book.active
     sheet.append(HEADER.strip().split(","))
-    sheet.append(["金采小区", "3栋", "2单元", 501, "周玉兰", 13800000009, 96])  # numbers typed as numbers
+    sheet.append(
+        ["金采小区", "3栋", "2单元", 501, "周玉兰", 13800000009, 96]
+    )  # numbers typed as numbers
     path = workdir / "households.xlsx"
     book.save(path)
     result = linli(database_url, "import", "households", str(path), cwd=workdir)
     assert result.returncode == 0, result.stderr
     out = workdir / "codes.csv"
-    exported = linli(database_url, "export", "binding-codes", "--out", str(out), "--bot-username", "linli_bot",
-                     cwd=workdir)
+    exported = linli(
+        database_url,
+        "export",
+        "binding-codes",
+        "--out",
+        str(out),
+        "--bot-username",
+        "linli_bot",
+        cwd=workdir,
+    )
     assert exported.returncode == 0, exported.stderr
     with out.open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
@@ -102,31 +132,89 @@ async def test_xlsx_imports_like_csv_and_codes_export_with_deep_links(
     assert rows[0]["deep_link"] == f"https://t.me/linli_bot?start={rows[0]['binding_code']}"
 
 
-async def test_staff_groups_rotation_and_jobs(database_url: str, db: Database, workdir: Path) -> None:
+async def test_staff_groups_rotation_and_jobs(
+    database_url: str, db: Database, workdir: Path
+) -> None:
     path = workdir / "households.csv"
     path.write_text(HEADER + GOOD[0] + "\n", encoding="utf-8")
     assert linli(database_url, "import", "households", str(path), cwd=workdir).returncode == 0
-    added = linli(database_url, "staff", "add", "--telegram-id", "777", "--name", "赵管家", "--role", "steward",
-                  "--community", "金采小区", "--buildings", "1栋", cwd=workdir)
+    added = linli(
+        database_url,
+        "staff",
+        "add",
+        "--telegram-id",
+        "777",
+        "--name",
+        "赵管家",
+        "--role",
+        "steward",
+        "--community",
+        "金采小区",
+        "--buildings",
+        "1栋",
+        cwd=workdir,
+    )
     assert added.returncode == 0 and "staff added" in added.stdout, added.stderr
-    wrong = linli(database_url, "staff", "add", "--telegram-id", "778", "--name", "x", "--role", "steward",
-                  "--community", "No Such Estate", cwd=workdir)
+    wrong = linli(
+        database_url,
+        "staff",
+        "add",
+        "--telegram-id",
+        "778",
+        "--name",
+        "x",
+        "--role",
+        "steward",
+        "--community",
+        "No Such Estate",
+        cwd=workdir,
+    )
     assert wrong.returncode != 0
-    group = linli(database_url, "groups", "add", "--chat-id", "-100123", "--purpose", "dispatch",
-                  "--community", "金采小区", cwd=workdir)
+    group = linli(
+        database_url,
+        "groups",
+        "add",
+        "--chat-id",
+        "-100123",
+        "--purpose",
+        "dispatch",
+        "--community",
+        "金采小区",
+        cwd=workdir,
+    )
     assert group.returncode == 0, group.stderr
     async with db.sessions() as session:
         old = await session.scalar(select(Household.binding_code))
-    rotated = linli(database_url, "households", "rotate-code", "--community", "金采小区", "--building", "1栋",
-                    "--unit", "1单元", "--room", "101", cwd=workdir)
+    rotated = linli(
+        database_url,
+        "households",
+        "rotate-code",
+        "--community",
+        "金采小区",
+        "--building",
+        "1栋",
+        "--unit",
+        "1单元",
+        "--room",
+        "101",
+        cwd=workdir,
+    )
     assert rotated.returncode == 0, rotated.stderr
     async with db.sessions() as session:
         assert await session.scalar(select(Household.binding_code)) != old
         assert await session.scalar(select(func.count()).select_from(Staff)) == 1
         assert await session.scalar(select(StaffGroup.chat_id)) == "-100123"
-        assert await session.scalar(select(func.count()).select_from(AuditEntry)
-                                    .where(AuditEntry.action == "household.rotate_code")) == 1
+        assert (
+            await session.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "household.rotate_code")
+            )
+            == 1
+        )
     jobs = linli(database_url, "jobs", "list", cwd=workdir)
     assert "prune" in jobs.stdout
-    ran = linli(database_url, "jobs", "run", "prune", "--now", "2027-01-01T08:30:00+08:00", cwd=workdir)
+    ran = linli(
+        database_url, "jobs", "run", "prune", "--now", "2027-01-01T08:30:00+08:00", cwd=workdir
+    )
     assert ran.returncode == 0 and "2027-01-01T00:30:00+00:00" in ran.stdout, ran.stderr

@@ -14,8 +14,16 @@ from core.phone import mask_phone, normalize_phone
 from core.settings import SettingsError, load_settings
 
 
-@pytest.mark.parametrize(("fen", "shown"), [(123450, "¥1,234.50"), (5, "¥0.05"), (0, "¥0.00"),
-                                            (-9900, "-¥99.00"), (100_000_000, "¥1,000,000.00")])
+@pytest.mark.parametrize(
+    ("fen", "shown"),
+    [
+        (123450, "¥1,234.50"),
+        (5, "¥0.05"),
+        (0, "¥0.00"),
+        (-9900, "-¥99.00"),
+        (100_000_000, "¥1,000,000.00"),
+    ],
+)
 def test_money_is_shown_in_yuan_with_two_decimals(fen: int, shown: str) -> None:
     assert format_fen(fen) == shown
 
@@ -40,11 +48,17 @@ def test_phones_normalise_to_e164_with_china_as_default() -> None:
 
 def test_unknown_keys_and_bad_values_stop_start_up_naming_the_key(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     config = tmp_path / "config.yaml"
-    config.write_text("delivery:\n  per_second: -1\n  nonsense: 2\ntimezone: Mars/Olympus\n", encoding="utf-8")
+    config.write_text(
+        "delivery:\n  per_second: -1\n  nonsense: 2\ntimezone: Mars/Olympus\n", encoding="utf-8"
+    )
     with pytest.raises(SettingsError) as error:
         load_settings(config)
     message = str(error.value)
-    assert "delivery.per_second" in message and "delivery.nonsense" in message and "timezone" in message
+    assert (
+        "delivery.per_second" in message
+        and "delivery.nonsense" in message
+        and "timezone" in message
+    )
 
 
 def test_environment_overrides_the_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -68,9 +82,14 @@ def test_logs_never_show_tokens_secrets_or_phone_numbers() -> None:
     stream = io.StringIO()
     setup_logging("INFO", stream=stream)
     log = logging.getLogger("linli.test")
-    log.info("POST https://api.telegram.org/bot123456789:AAEdemoLinliSimulatorTokenxxxxxxxxxx/sendMessage")
+    log.info(
+        "POST https://api.telegram.org/bot123456789:AAEdemoLinliSimulatorTokenxxxxxxxxxx/sendMessage"
+    )
     log.info("resident phone 13800138000 and +8613912345678, secret_token=abc123")
-    log.info("structured", extra={"fields": {"phone": "+8613800138000", "text": "厨房漏水", "update_id": 7}})
+    log.info(
+        "structured",
+        extra={"fields": {"phone": "+8613800138000", "text": "厨房漏水", "update_id": 7}},
+    )
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     dump = json.dumps(lines, ensure_ascii=False)
     for leaked in ("AAEdemo", "13800138000", "13912345678", "abc123", "厨房漏水"):

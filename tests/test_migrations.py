@@ -28,8 +28,10 @@ async def test_migrations_match_the_models(database_url: str) -> None:
     try:
         async with db.engine.connect() as conn:
             diff = await conn.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": False}),
-                                              models.Base.metadata)
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": False}),
+                    models.Base.metadata,
+                )
             )
     finally:
         await db.dispose()

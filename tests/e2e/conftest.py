@@ -32,10 +32,19 @@ async def simulator() -> AsyncIterator[Server]:
     """One simulator for the session; each test resets it."""
     port = free_port()
     app = create_simulator(DEMO_TOKEN)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                           access_log=False, lifespan="off", timeout_graceful_shutdown=1))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+        )
+    )
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event
         await asyncio.sleep(0.02)
     yield Server(url=f"http://127.0.0.1:{port}", app=app)
     server.should_exit = True
@@ -54,7 +63,11 @@ def product_settings(database_url: str, simulator_url: str, **overrides: Any) ->
     return load_settings(
         None,
         database={"url": database_url},
-        telegram={"token": DEMO_TOKEN, "api_base": simulator_url, "webhook_secret": WEBHOOK_SECRET},
+        telegram={
+            "token": DEMO_TOKEN,
+            "api_base": simulator_url,
+            "webhook_secret": WEBHOOK_SECRET,
+        },
         web={"host": "127.0.0.1", "port": free_port()},
         **overrides,
     )
@@ -108,7 +121,9 @@ async def seed(database_url: str, sim: Sim, db: Database, clock_now: Any = None)
 
 
 @pytest.fixture
-async def product(database_url: str, sim: Sim, db: Database, simulator: Server) -> AsyncIterator[Product]:
+async def product(
+    database_url: str, sim: Sim, db: Database, simulator: Server
+) -> AsyncIterator[Product]:
     info = await seed(database_url, sim, db)
     running = await start_product(product_settings(database_url, simulator.url), sim, db, info)
     yield running

@@ -21,7 +21,11 @@ def free_port() -> int:
 def buttons(message: Message) -> list[tuple[str, str]]:
     """(text, callback_data) of a message's inline buttons, row by row."""
     markup = message.get("reply_markup") or {}
-    return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row]
+    return [
+        (b["text"], b.get("callback_data", ""))
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+    ]
 
 
 def reply_buttons(message: Message) -> list[dict[str, Any]]:
@@ -51,16 +55,34 @@ class Sim:
     async def reset(self) -> None:
         (await self.http.post("/reset")).raise_for_status()
 
-    async def user(self, user_id: int, first_name: str, *, phone: str | None = None,
-                   language_code: str = "zh-hans") -> dict[str, Any]:
-        return await self._post("/users", {"id": user_id, "first_name": first_name, "phone_number": phone,
-                                           "language_code": language_code})
+    async def user(
+        self,
+        user_id: int,
+        first_name: str,
+        *,
+        phone: str | None = None,
+        language_code: str = "zh-hans",
+    ) -> dict[str, Any]:
+        return await self._post(
+            "/users",
+            {
+                "id": user_id,
+                "first_name": first_name,
+                "phone_number": phone,
+                "language_code": language_code,
+            },
+        )
 
-    async def group(self, chat_id: int, title: str, members: list[int], *, type: str = "supergroup") -> dict[str, Any]:
-        return await self._post("/chats", {"id": chat_id, "title": title, "type": type, "members": members})
+    async def group(
+        self, chat_id: int, title: str, members: list[int], *, type: str = "supergroup"
+    ) -> dict[str, Any]:
+        return await self._post(
+            "/chats", {"id": chat_id, "title": title, "type": type, "members": members}
+        )
 
-    async def send(self, user_id: int, text: str | None = None, *, chat_id: int | None = None,
-                   **extra: Any) -> dict[str, Any]:
+    async def send(
+        self, user_id: int, text: str | None = None, *, chat_id: int | None = None, **extra: Any
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"user_id": user_id, **extra}
         if text is not None:
             body["text"] = text
@@ -68,8 +90,9 @@ class Sim:
             body["chat_id"] = chat_id
         return await self._post("/messages", body)
 
-    async def share_contact(self, user_id: int, *, phone: str | None = None,
-                            contact_user_id: int | None = None) -> dict[str, Any]:
+    async def share_contact(
+        self, user_id: int, *, phone: str | None = None, contact_user_id: int | None = None
+    ) -> dict[str, Any]:
         contact: dict[str, Any] = {}
         if phone is not None:
             contact["phone_number"] = phone
@@ -77,9 +100,13 @@ class Sim:
             contact["user_id"] = contact_user_id
         return await self.send(user_id, contact=contact)
 
-    async def press(self, user_id: int, chat_id: int, message_id: int, data: str) -> dict[str, Any]:
-        return await self._post("/callbacks", {"user_id": user_id, "chat_id": chat_id, "message_id": message_id,
-                                               "data": data})
+    async def press(
+        self, user_id: int, chat_id: int, message_id: int, data: str
+    ) -> dict[str, Any]:
+        return await self._post(
+            "/callbacks",
+            {"user_id": user_id, "chat_id": chat_id, "message_id": message_id, "data": data},
+        )
 
     async def callback_answer(self, callback_query_id: str, *, wait: float = 0) -> dict[str, Any]:
         """How the bot answered a button press; `wait` seconds for it to answer at all."""
@@ -94,15 +121,23 @@ class Sim:
         return data["messages"] if isinstance(data, dict) else data  # type: ignore[no-any-return]
 
     async def bot_messages(self, chat_id: int) -> list[Message]:
-        return [m for m in await self.messages(chat_id) if m.get("from_bot") and not m.get("deleted")]
+        return [
+            m for m in await self.messages(chat_id) if m.get("from_bot") and not m.get("deleted")
+        ]
 
     async def stats(self) -> dict[str, Any]:
         response = await self.http.get("/stats")
         response.raise_for_status()
         return response.json()  # type: ignore[no-any-return]
 
-    async def wait_for(self, chat_id: int, predicate: Callable[[Message], bool], *, timeout: float = 10.0,
-                       what: str = "a message") -> Message:
+    async def wait_for(
+        self,
+        chat_id: int,
+        predicate: Callable[[Message], bool],
+        *,
+        timeout: float = 10.0,
+        what: str = "a message",
+    ) -> Message:
         """The newest bot message in the chat that satisfies `predicate`, waiting for it."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
@@ -111,15 +146,23 @@ class Sim:
                     return message
             if asyncio.get_running_loop().time() > deadline:
                 seen = [text_of(m)[:80] for m in await self.bot_messages(chat_id)]
-                raise AssertionError(f"chat {chat_id}: no {what} within {timeout}s; bot said {seen}")
+                raise AssertionError(
+                    f"chat {chat_id}: no {what} within {timeout}s; bot said {seen}"
+                )
             await asyncio.sleep(0.05)
 
     async def wait_text(self, chat_id: int, *needles: str, timeout: float = 10.0) -> Message:
         """The newest bot message containing every needle."""
-        return await self.wait_for(chat_id, lambda m: all(n in text_of(m) for n in needles), timeout=timeout,
-                                   what=f"message containing {needles}")
+        return await self.wait_for(
+            chat_id,
+            lambda m: all(n in text_of(m) for n in needles),
+            timeout=timeout,
+            what=f"message containing {needles}",
+        )
 
-    async def wait_count(self, chat_id: int, count: int, *, timeout: float = 10.0) -> list[Message]:
+    async def wait_count(
+        self, chat_id: int, count: int, *, timeout: float = 10.0
+    ) -> list[Message]:
         """Wait until the chat holds at least `count` bot messages; return them all."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
@@ -127,11 +170,15 @@ class Sim:
             if len(found) >= count:
                 return found
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"chat {chat_id}: {len(found)} bot messages, expected {count}: "
-                                     f"{[text_of(m)[:60] for m in found]}")
+                raise AssertionError(
+                    f"chat {chat_id}: {len(found)} bot messages, expected {count}: "
+                    f"{[text_of(m)[:60] for m in found]}"
+                )
             await asyncio.sleep(0.05)
 
-    async def press_button(self, user_id: int, chat_id: int, message: Message, label: str) -> dict[str, Any]:
+    async def press_button(
+        self, user_id: int, chat_id: int, message: Message, label: str
+    ) -> dict[str, Any]:
         """Press the inline button whose text contains `label`."""
         for text, data in buttons(message):
             if label in text:

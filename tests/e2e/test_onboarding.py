@@ -18,7 +18,9 @@ async def _household(product: Product, building: str, unit: str, room: str) -> H
     from services.households import find_household
 
     async with product.db.sessions() as session:
-        household = await find_household(session, community="金采小区", building=building, unit=unit, room=room)
+        household = await find_household(
+            session, community="金采小区", building=building, unit=unit, room=room
+        )
         assert household is not None
         return household
 
@@ -26,7 +28,9 @@ async def _household(product: Product, building: str, unit: str, room: str) -> H
 async def _members(product: Product, household_id: int) -> list[Resident]:
     async with product.db.sessions() as session:
         rows = await session.scalars(
-            select(Resident).where(Resident.household_id == household_id, Resident.active.is_(True))
+            select(Resident).where(
+                Resident.household_id == household_id, Resident.active.is_(True)
+            )
         )
         return list(rows)
 
@@ -36,7 +40,9 @@ async def test_binds_by_typed_code_after_confirming_the_address(product: Product
     home = await _household(product, "2栋", "1单元", "301")
     await sim.send(LI, "/start")
     await sim.wait_text(LI, "binding code")  # Mr Li's Telegram is in English
-    await sim.send(LI, home.binding_code.lower()[:4] + "-" + home.binding_code[4:])  # typed loosely
+    await sim.send(
+        LI, home.binding_code.lower()[:4] + "-" + home.binding_code[4:]
+    )  # typed loosely
     confirm = await sim.wait_text(LI, "Is this your home?", "2栋 1单元 301")
     await sim.press_button(LI, LI, confirm, "family member")
     bound = await sim.wait_text(LI, "Done!", "2栋 1单元 301")
@@ -44,7 +50,9 @@ async def test_binds_by_typed_code_after_confirming_the_address(product: Product
     members = await _members(product, home.id)
     assert [(m.role, m.bound_via) for m in members] == [(ResidentRole.family, "code")]
     # the question's buttons are gone, so it cannot be answered twice
-    edited = await sim.wait_for(LI, lambda m: m["message_id"] == confirm["message_id"] and not buttons(m))
+    edited = await sim.wait_for(
+        LI, lambda m: m["message_id"] == confirm["message_id"] and not buttons(m)
+    )
     assert "301" in text_of(edited)
 
 
@@ -88,20 +96,27 @@ async def test_unknown_phone_asks_staff_and_the_dispatcher_approves(product: Pro
 
     await sim.press_button(DISPATCHER, GROUP, alert, "通过")
     await sim.wait_text(WANG, "4栋 2单元 302", "租户")
-    assert [(m.role, m.bound_via) for m in await _members(product, home.id)] == [(ResidentRole.tenant, "approval")]
-    decided = await sim.wait_for(GROUP, lambda m: m["message_id"] == alert["message_id"] and "刘调度" in text_of(m))
+    assert [(m.role, m.bound_via) for m in await _members(product, home.id)] == [
+        (ResidentRole.tenant, "approval")
+    ]
+    decided = await sim.wait_for(
+        GROUP, lambda m: m["message_id"] == alert["message_id"] and "刘调度" in text_of(m)
+    )
     assert buttons(decided) == []
 
 
-async def test_wrong_and_rotated_codes_are_refused_and_three_tries_lock_entry(product: Product) -> None:
+async def test_wrong_and_rotated_codes_are_refused_and_three_tries_lock_entry(
+    product: Product,
+) -> None:
     from services.onboarding import rotate_code
 
     sim = product.sim
     home = await _household(product, "5栋", "3单元", "601")
     old_code = home.binding_code
     async with product.db.sessions() as session:
-        new_code = await rotate_code(session, household_id=home.id, now=product.runtime.clock.now(),
-                                     actor_kind="cli")
+        new_code = await rotate_code(
+            session, household_id=home.id, now=product.runtime.clock.now(), actor_kind="cli"
+        )
         await session.commit()
 
     await sim.send(LI, old_code)
@@ -116,8 +131,11 @@ async def test_wrong_and_rotated_codes_are_refused_and_three_tries_lock_entry(pr
     assert "Too many wrong codes" in text_of(messages[-1])
     assert await _members(product, home.id) == []
     async with product.db.sessions() as session:
-        refused = await session.scalar(select(func.count()).select_from(AuditEntry)
-                                       .where(AuditEntry.action == "binding.code_wrong"))
+        refused = await session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "binding.code_wrong")
+        )
     assert refused == 3
 
 

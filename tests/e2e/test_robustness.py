@@ -18,22 +18,32 @@ GROUP = int(DISPATCH_GROUP_ID)
 
 async def _count(product: Product, model: type, *where: object) -> int:
     async with product.db.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+        return int(
+            await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+        )
 
 
-async def test_restart_in_the_middle_of_binding_resumes(product: Product, database_url: str, simulator) -> None:  # type: ignore[no-untyped-def]
+async def test_restart_in_the_middle_of_binding_resumes(
+    product: Product, database_url: str, simulator
+) -> None:  # type: ignore[no-untyped-def]
     from services.households import find_household
 
     sim = product.sim
     async with product.db.sessions() as session:
-        home = await find_household(session, community="金采小区", building="6栋", unit="3单元", room="201")
+        home = await find_household(
+            session, community="金采小区", building="6栋", unit="3单元", room="201"
+        )
         assert home is not None
     await sim.send(LI, home.binding_code)
     confirm = await sim.wait_text(LI, "Is this your home?")
-    assert await _count(product, FsmRecord, FsmRecord.state.is_not(None)) == 1  # the state is on disk
+    assert (
+        await _count(product, FsmRecord, FsmRecord.state.is_not(None)) == 1
+    )  # the state is on disk
 
     await product.stop()
-    restarted = await start_product(product_settings(database_url, simulator.url), sim, product.db, product.demo)
+    restarted = await start_product(
+        product_settings(database_url, simulator.url), sim, product.db, product.demo
+    )
     try:
         await sim.press_button(LI, LI, confirm, "owner")
         await sim.wait_text(LI, "Done!", "6栋 3单元 201")
@@ -47,11 +57,17 @@ async def test_update_delivered_by_polling_and_webhook_binds_once(product: Produ
     sent = await sim.share_contact(ZHANG)
     update = {"update_id": sent["update_id"], "message": sent["message"]}
     async with httpx.AsyncClient(base_url=product.web_url) as web:
-        response = await web.post("/telegram/webhook", json=update,
-                                  headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET})
+        response = await web.post(
+            "/telegram/webhook",
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+        )
         assert response.status_code == 200
-        again = await web.post("/telegram/webhook", json=update,
-                               headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET})
+        again = await web.post(
+            "/telegram/webhook",
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+        )
         assert again.status_code == 200
     await sim.wait_text(ZHANG, "1栋 1单元 101")
     await sim.send(ZHANG, "/menu")  # a later update: polling has certainly seen the first by then
@@ -61,17 +77,26 @@ async def test_update_delivered_by_polling_and_webhook_binds_once(product: Produ
     assert len(bound) == 1
 
 
-async def test_webhook_without_the_right_secret_is_refused_and_changes_nothing(product: Product) -> None:
+async def test_webhook_without_the_right_secret_is_refused_and_changes_nothing(
+    product: Product,
+) -> None:
     update = {
         "update_id": 999_001,
-        "message": {"message_id": 1, "date": 1_790_000_000, "chat": {"id": ZHANG, "type": "private"},
-                    "from": {"id": ZHANG, "is_bot": False, "first_name": "张阿姨"},
-                    "contact": {"phone_number": "8613000000000", "first_name": "x", "user_id": ZHANG}},
+        "message": {
+            "message_id": 1,
+            "date": 1_790_000_000,
+            "chat": {"id": ZHANG, "type": "private"},
+            "from": {"id": ZHANG, "is_bot": False, "first_name": "张阿姨"},
+            "contact": {"phone_number": "8613000000000", "first_name": "x", "user_id": ZHANG},
+        },
     }
     async with httpx.AsyncClient(base_url=product.web_url) as web:
         missing = await web.post("/telegram/webhook", json=update)
-        wrong = await web.post("/telegram/webhook", json=update,
-                               headers={"X-Telegram-Bot-Api-Secret-Token": "not-the-secret"})
+        wrong = await web.post(
+            "/telegram/webhook",
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": "not-the-secret"},
+        )
     assert (missing.status_code, wrong.status_code) == (401, 401)
     assert await _count(product, Resident) == 0
     assert await _count(product, BindingRequest) == 0
@@ -85,14 +110,23 @@ async def test_bad_input_is_always_answered_and_never_crashes(product: Product) 
     await sim.wait_text(LI, "can't use that kind of message")
     await sim.send(LI, "长" * 4000)
     await sim.wait_text(LI, "didn't understand")
-    await sim.share_contact(LI, phone="+8613812345678", contact_user_id=ZHANG)  # someone else's card
+    await sim.share_contact(
+        LI, phone="+8613812345678", contact_user_id=ZHANG
+    )  # someone else's card
     await sim.wait_text(LI, "your own phone number")
     assert await _count(product, Resident) == 0
 
     # forged or stale buttons: each answered, nothing changed
     menu = await sim.bot_messages(LI)
     anchor = menu[-1]["message_id"]
-    for data in ("join:r:1:0:owner", "breq:1:1", "home:r:1", "lang:xx", "nonsense", "join:q:1:0:tenant"):
+    for data in (
+        "join:r:1:0:owner",
+        "breq:1:1",
+        "home:r:1",
+        "lang:xx",
+        "nonsense",
+        "join:q:1:0:tenant",
+    ):
         press = await sim.press(LI, LI, anchor, data)
         answer = await _answered(sim, press["callback_query_id"])
         assert answer["answered"], data
@@ -100,7 +134,9 @@ async def test_bad_input_is_always_answered_and_never_crashes(product: Product) 
     assert await _count(product, BindingRequest) == 0
 
 
-async def test_a_resident_pressing_the_staff_approve_button_is_refused_and_audited(product: Product) -> None:
+async def test_a_resident_pressing_the_staff_approve_button_is_refused_and_audited(
+    product: Product,
+) -> None:
     sim = product.sim
     await sim.share_contact(WANG)
     picker = await sim.wait_text(WANG, "管家")
@@ -118,8 +154,15 @@ async def test_a_resident_pressing_the_staff_approve_button_is_refused_and_audit
     answer = await _answered(sim, press["callback_query_id"])
     assert answer["answered"] and "不能进行这项操作" in (answer.get("text") or "")
     assert await _count(product, Resident) == 0
-    assert await _count(product, AuditEntry, AuditEntry.action == "binding.decide",
-                        AuditEntry.outcome == "refused") == 1
+    assert (
+        await _count(
+            product,
+            AuditEntry,
+            AuditEntry.action == "binding.decide",
+            AuditEntry.outcome == "refused",
+        )
+        == 1
+    )
 
     # a technician is staff, but not allowed to approve bindings either
     await sim.user(900004, "孙师傅")
@@ -139,8 +182,13 @@ async def test_alerts_follow_a_group_that_became_a_supergroup(product: Product) 
     sim = product.sim
     await sim.group(-5001, "1号楼工作群", [900003], type="group")
     async with product.db.sessions() as session:
-        await add_group(session, chat_id="-5001", purpose="dispatch", now=product.runtime.clock.now(),
-                        community="金采小区")
+        await add_group(
+            session,
+            chat_id="-5001",
+            purpose="dispatch",
+            now=product.runtime.clock.now(),
+            community="金采小区",
+        )
         await session.commit()
     moved = await sim.http.post("/chats/-5001/migrate", json={})
     moved.raise_for_status()
@@ -165,7 +213,9 @@ async def test_alerts_follow_a_group_that_became_a_supergroup(product: Product) 
     await sim.wait_text(new_id, "2栋 3单元 101")
 
 
-async def test_flooding_person_is_slowed_down_with_one_warning(database_url: str, sim, db, simulator) -> None:  # type: ignore[no-untyped-def]
+async def test_flooding_person_is_slowed_down_with_one_warning(
+    database_url: str, sim, db, simulator
+) -> None:  # type: ignore[no-untyped-def]
     from tests.e2e.conftest import seed
 
     info = await seed(database_url, sim, db)

@@ -1,0 +1,1 @@
+"""Benchmarks (`python -m bench.updates`): the product measured against the loopback simulator."""
