@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry
 from models.base import Base
+from models.broadcast import Broadcast, BroadcastAck, BroadcastStatus, DeliveryWorker
 from models.community import Building, Community, Household
 from models.messaging import (
     PRIORITY,
@@ -28,6 +29,10 @@ __all__ = [
     "PRIORITY",
     "AuditEntry",
     "Base",
+    "Broadcast",
+    "BroadcastAck",
+    "BroadcastStatus",
+    "DeliveryWorker",
     "BindingRequest",
     "Building",
     "ChatIdentity",

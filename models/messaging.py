@@ -42,7 +42,11 @@ class OutboxMessage(IdMixin, Base):
     """What to tell whom: a notice name and its data, rendered per recipient when sent."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_claim", "status", "priority", "not_before", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_claim", "status", "priority", "not_before", "id"),
+        Index("ix_outbox_broadcast", "broadcast_id", "status"),
+        Index("ix_outbox_identity_broadcast", "identity_id", "broadcast_id"),
+    )
 
     channel: Mapped[str] = mapped_column(String(20), default="telegram")
     chat_id: Mapped[str] = mapped_column(String(64))
@@ -67,7 +71,10 @@ class OutboxMessage(IdMixin, Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
-    source: Mapped[str | None] = mapped_column(String(80))  # the broadcast or job that made it
+    broadcast_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("broadcasts.id", ondelete="CASCADE")
+    )
+    source: Mapped[str | None] = mapped_column(String(80))  # the job or feature that made it
 
 
 class MessageRef(Base):

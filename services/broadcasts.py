@@ -1,0 +1,577 @@
+"""Announcements: compose, preview, send now or later (after quiet hours), cancel, acknowledge.
+
+Recipients are outbox rows (`broadcast_id` set, dedupe key `broadcast:<id>:<identity>`), so
+a broadcast's progress and report are counts over the outbox, and releasing it twice adds
+nobody twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import JSON, String, cast, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import (
+    Broadcast,
+    BroadcastAck,
+    BroadcastStatus,
+    Building,
+    ChatIdentity,
+    Community,
+    Household,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+    Resident,
+    Staff,
+    StaffRole,
+)
+from services import audit, outbox
+from services import audience as audiences
+from services.errors import DomainError, NotAllowed, NotFound
+from services.outbox import Recipient
+from services.permissions import in_scope
+from services.quiet_hours import release_time
+
+MAY_BROADCAST = frozenset({StaffRole.admin, StaffRole.manager})
+URGENT_PRIORITY = 25  # ahead of ordinary announcements and reminders, behind replies and alerts
+TITLE_MAX, BODY_MAX, CAPTION_BODY_MAX = 100, 3500, 800
+
+# Templates: their texts live with the renderers (translated per reader); here, their fields.
+TEMPLATES: dict[str, tuple[str, ...]] = {
+    "water_cut": ("date", "start", "end", "area", "reason"),
+    "power_cut": ("date", "start", "end", "area", "reason"),
+    "fire_drill": ("date", "time", "place"),
+    "fee_notice": ("fee", "period", "due_date", "how"),
+}
+URGENT_TEMPLATES = frozenset({"water_cut", "power_cut"})
+
+
+@dataclass
+class QuietHours:
+    zone: ZoneInfo
+    start: time
+    end: time
+
+
+@dataclass
+class Draft:
+    """What a manager composed, before it is confirmed."""
+
+    community_id: int
+    audience: dict[str, Any]
+    title: str = ""
+    body: str = ""
+    template: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    photo_file_id: str | None = None
+    document_file_id: str | None = None
+    urgent: bool = False
+    ack_required: bool = False
+    send_at: datetime | None = None  # None: now
+    expires_at: datetime | None = None
+
+
+@dataclass
+class Progress:
+    total: int = 0
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+    pending: int = 0
+    cancelled: int = 0
+
+    @property
+    def done(self) -> bool:
+        return self.pending == 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            k: getattr(self, k)
+            for k in ("total", "sent", "blocked", "failed", "pending", "cancelled")
+        }
+
+
+def check_staff(staff: Staff | None, community_id: int) -> Staff:
+    """Only managers (and admins) of the estate announce."""
+    if (
+        staff is None
+        or not staff.active
+        or staff.role not in MAY_BROADCAST
+        or not in_scope(staff, community_id=community_id)
+    ):
+        raise NotAllowed("staff.not_allowed")
+    return staff
+
+
+def validate(draft: Draft, *, now: datetime) -> None:
+    """Refuse a draft people could not read or that makes no sense in time."""
+    if draft.template is not None:
+        wanted = TEMPLATES.get(draft.template)
+        if wanted is None:
+            raise DomainError("broadcast.unknown_template")
+        missing = [name for name in wanted if not str(draft.fields.get(name, "")).strip()]
+        if missing:
+            raise DomainError("broadcast.template_fields", fields=", ".join(missing))
+    else:
+        if not 0 < len(draft.title.strip()) <= TITLE_MAX:
+            raise DomainError("broadcast.title_length", max=TITLE_MAX)
+        limit = CAPTION_BODY_MAX if draft.photo_file_id or draft.document_file_id else BODY_MAX
+        if not 0 < len(draft.body.strip()) <= limit:
+            raise DomainError("broadcast.body_length", max=limit)
+    if draft.send_at is not None and draft.send_at < now - timedelta(minutes=1):
+        raise DomainError("broadcast.send_in_past")
+    start = draft.send_at or now
+    if draft.expires_at is not None and draft.expires_at <= start:
+        raise DomainError("broadcast.expires_before_send")
+    audiences.from_spec(draft.audience)  # raises on a bad spec
+
+
+async def preview_count(session: AsyncSession, draft: Draft) -> int:
+    """How many people would receive it now."""
+    return await audiences.count(session, audiences.from_spec(draft.audience))
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    draft: Draft,
+    staff: Staff | None,
+    creator_chat_id: str | None,
+    now: datetime,
+    quiet: QuietHours,
+) -> Broadcast:
+    """Store the announcement; release it at once when it is due (quiet hours permitting)."""
+    check_staff(staff, draft.community_id)
+    assert staff is not None
+    validate(draft, now=now)
+    broadcast = Broadcast(
+        community_id=draft.community_id,
+        title=draft.title.strip(),
+        body=draft.body.strip(),
+        template=draft.template,
+        fields={k: str(v).strip() for k, v in draft.fields.items()},
+        photo_file_id=draft.photo_file_id,
+        document_file_id=draft.document_file_id,
+        audience=draft.audience,
+        urgent=draft.urgent,
+        ack_required=draft.ack_required,
+        send_at=draft.send_at or now,
+        expires_at=draft.expires_at,
+        status=BroadcastStatus.scheduled,
+        created_by=staff.id,
+        creator_chat_id=creator_chat_id,
+        created_at=now,
+    )
+    session.add(broadcast)
+    await session.flush()
+    audit.record(
+        session,
+        now=now,
+        action="broadcast.create",
+        actor_kind="staff",
+        actor_id=staff.id,
+        subject_type="broadcast",
+        subject_id=broadcast.id,
+        urgent=draft.urgent,
+    )
+    if broadcast.send_at <= now:
+        await release(session, broadcast=broadcast, now=now, quiet=quiet)
+    return broadcast
+
+
+def _content(broadcast: Broadcast, community: Community) -> dict[str, Any]:
+    """What every recipient's message is rendered from."""
+    return {
+        "broadcast_id": broadcast.id,
+        "community": community.name,
+        "title": broadcast.title,
+        "body": broadcast.body,
+        "template": broadcast.template,
+        "fields": broadcast.fields,
+        "photo": broadcast.photo_file_id,
+        "document": broadcast.document_file_id,
+        "urgent": broadcast.urgent,
+        "ack": broadcast.ack_required,
+    }
+
+
+async def release(
+    session: AsyncSession, *, broadcast: Broadcast, now: datetime, quiet: QuietHours
+) -> int:
+    """Write one outbox row per recipient (insert-if-absent); returns how many were added."""
+    if broadcast.status != BroadcastStatus.scheduled:
+        return 0
+    community = await session.get(Community, broadcast.community_id)
+    assert community is not None
+    zone = ZoneInfo(community.timezone) if community.timezone else quiet.zone
+    go_at = max(broadcast.send_at, now)
+    if not broadcast.urgent:
+        go_at = release_time(go_at, zone, quiet.start, quiet.end)
+    people = audiences.from_spec(broadcast.audience).recipients().subquery()
+    columns = OutboxMessage.__table__.c
+    rows = select(
+        people.c.channel,
+        people.c.external_id,
+        people.c.id,
+        literal("send"),
+        literal("broadcast.notice"),
+        literal(_content(broadcast, community), type_=JSON),
+        literal(OutboxKind.bulk.value),
+        literal(URGENT_PRIORITY if broadcast.urgent else 30),
+        literal(f"broadcast:{broadcast.id}:") + cast(people.c.id, String),
+        literal(go_at, type_=columns.not_before.type),
+        literal(OutboxStatus.pending.value),
+        literal(0),
+        literal(now, type_=columns.created_at.type),
+        literal(broadcast.id),
+    ).where(people.c.id.is_not(None))  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage)
+        .from_select(
+            [
+                "channel",
+                "chat_id",
+                "identity_id",
+                "op",
+                "notice",
+                "data",
+                "kind",
+                "priority",
+                "dedupe_key",
+                "not_before",
+                "status",
+                "attempts",
+                "created_at",
+                "broadcast_id",
+            ],
+            rows,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    result = await session.execute(statement)
+    session.info["outbox_dirty"] = True
+    broadcast.status, broadcast.released_at = BroadcastStatus.sending, now
+    broadcast.recipients = int(
+        await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.broadcast_id == broadcast.id)
+        )
+        or 0
+    )
+    await _show_progress(
+        session, broadcast, await progress(session, broadcast.id), now=now, first=True
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def release_due(session: AsyncSession, *, now: datetime, quiet: QuietHours) -> int:
+    """The scheduler's job: release every scheduled broadcast whose time has come."""
+    due = await session.scalars(
+        select(Broadcast)
+        .where(Broadcast.status == BroadcastStatus.scheduled, Broadcast.send_at <= now)
+        .order_by(Broadcast.send_at)
+        .limit(100)
+    )
+    released = 0
+    for broadcast in due:
+        await release(session, broadcast=broadcast, now=now, quiet=quiet)
+        released += 1
+    return released
+
+
+async def cancel(
+    session: AsyncSession, *, broadcast_id: int, staff: Staff | None, now: datetime
+) -> Progress:
+    """Stop a scheduled or sending broadcast: whatever has not gone out stays unsent."""
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        raise NotFound("broadcast.missing")
+    check_staff(staff, broadcast.community_id)
+    assert staff is not None
+    if broadcast.status not in (BroadcastStatus.scheduled, BroadcastStatus.sending):
+        raise DomainError("broadcast.not_cancellable", status=broadcast.status.value)
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.broadcast_id == broadcast.id,
+            OutboxMessage.status == OutboxStatus.pending,
+        )
+        .values(status=OutboxStatus.cancelled)
+    )
+    broadcast.status, broadcast.cancelled_at = BroadcastStatus.cancelled, now
+    audit.record(
+        session,
+        now=now,
+        action="broadcast.cancel",
+        actor_kind="staff",
+        actor_id=staff.id,
+        subject_type="broadcast",
+        subject_id=broadcast.id,
+    )
+    current = await progress(session, broadcast.id)
+    await _show_progress(session, broadcast, current, now=now)
+    return current
+
+
+async def progress(session: AsyncSession, broadcast_id: int) -> Progress:
+    counts = dict(
+        (
+            await session.execute(
+                select(OutboxMessage.status, func.count())
+                .where(OutboxMessage.broadcast_id == broadcast_id)
+                .group_by(OutboxMessage.status)
+            )
+        ).all()
+    )
+    result = Progress(
+        sent=counts.get(OutboxStatus.sent, 0),
+        blocked=counts.get(OutboxStatus.blocked, 0),
+        failed=counts.get(OutboxStatus.dead, 0),
+        pending=counts.get(OutboxStatus.pending, 0) + counts.get(OutboxStatus.sending, 0),
+        cancelled=counts.get(OutboxStatus.cancelled, 0),
+    )
+    result.total = result.sent + result.blocked + result.failed + result.pending + result.cancelled
+    return result
+
+
+async def _show_progress(
+    session: AsyncSession,
+    broadcast: Broadcast,
+    current: Progress,
+    *,
+    now: datetime,
+    first: bool = False,
+) -> None:
+    """Send (first) or update in place the progress line in the creator's chat."""
+    if broadcast.creator_chat_id is None or current.as_dict() == broadcast.last_progress:
+        return
+    broadcast.last_progress = current.as_dict()
+    data = {
+        **current.as_dict(),
+        "broadcast_id": broadcast.id,
+        "title": _title(broadcast),
+        "status": broadcast.status.value,
+        "ack": broadcast.ack_required,
+    }
+    key = f"broadcast:{broadcast.id}:progress"
+    target = Recipient(chat_id=broadcast.creator_chat_id)
+    if first:
+        await outbox.enqueue(
+            session,
+            to=target,
+            notice="broadcast.progress",
+            now=now,
+            kind=OutboxKind.alert,
+            data=data,
+            ref_key=key,
+            dedupe_key=key,
+        )
+    else:
+        await outbox.enqueue(
+            session,
+            to=target,
+            notice="broadcast.progress",
+            now=now,
+            kind=OutboxKind.alert,
+            data=data,
+            op="edit",
+            target_ref=key,
+        )
+
+
+def _title(broadcast: Broadcast) -> str:
+    return broadcast.title or (broadcast.template or "")
+
+
+async def refresh_progress(session: AsyncSession, *, now: datetime) -> int:
+    """The scheduler's job: update progress messages; mark finished broadcasts sent."""
+    sending = list(
+        await session.scalars(select(Broadcast).where(Broadcast.status == BroadcastStatus.sending))
+    )
+    for broadcast in sending:
+        current = await progress(session, broadcast.id)
+        if current.done:
+            broadcast.status, broadcast.finished_at = BroadcastStatus.sent, now
+        await _show_progress(session, broadcast, current, now=now)
+    return len(sending)
+
+
+# --- residents -------------------------------------------------------------------------------
+
+
+async def acknowledge(
+    session: AsyncSession, *, broadcast_id: int, identity: ChatIdentity, now: datetime
+) -> bool:
+    """Record “Got it”. Only a recipient can acknowledge; True the first time."""
+    was_sent = await session.scalar(
+        select(OutboxMessage.id).where(
+            OutboxMessage.dedupe_key == f"broadcast:{broadcast_id}:{identity.id}"
+        )
+    )
+    if was_sent is None:
+        raise NotAllowed("broadcast.not_a_recipient")
+    already = await session.scalar(
+        select(BroadcastAck.id).where(
+            BroadcastAck.broadcast_id == broadcast_id, BroadcastAck.identity_id == identity.id
+        )
+    )
+    if already is not None:
+        return False
+    session.add(BroadcastAck(broadcast_id=broadcast_id, identity_id=identity.id, at=now))
+    await session.flush()
+    return True
+
+
+async def notices_for(
+    session: AsyncSession,
+    *,
+    identity: ChatIdentity,
+    now: datetime,
+    page: int = 0,
+    per_page: int = 5,
+) -> tuple[list[Broadcast], int]:
+    """Announcements this person received, newest first, without expired or cancelled ones."""
+    query = (
+        select(Broadcast)
+        .join(OutboxMessage, OutboxMessage.broadcast_id == Broadcast.id)
+        .where(
+            OutboxMessage.identity_id == identity.id,
+            OutboxMessage.status.in_(
+                [OutboxStatus.sent, OutboxStatus.pending, OutboxStatus.sending]
+            ),
+            Broadcast.status != BroadcastStatus.cancelled,
+            (Broadcast.expires_at.is_(None)) | (Broadcast.expires_at > now),
+            OutboxMessage.not_before <= now,
+        )
+    )
+    total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    rows = await session.scalars(
+        query.order_by(Broadcast.send_at.desc(), Broadcast.id.desc())
+        .offset(page * per_page)
+        .limit(per_page)
+    )
+    return list(rows), total
+
+
+# --- staff reports ---------------------------------------------------------------------------
+
+
+@dataclass
+class BuildingAcks:
+    building: str
+    acknowledged: int = 0
+    total: int = 0
+    missing: list[dict[str, str]] = field(
+        default_factory=list
+    )  # address and name, for a door knock
+
+
+async def _recipient_rows(session: AsyncSession, broadcast_id: int) -> list[Any]:
+    return list(
+        (
+            await session.execute(
+                select(
+                    OutboxMessage.identity_id,
+                    OutboxMessage.status,
+                    OutboxMessage.last_error,
+                    OutboxMessage.sent_at,
+                    Building.name,
+                    Building.sort_key,
+                    Household.unit,
+                    Household.room,
+                    Resident.name,
+                    BroadcastAck.at,
+                )
+                .join(
+                    Resident,
+                    (Resident.identity_id == OutboxMessage.identity_id)
+                    & Resident.active.is_(True),
+                    isouter=True,
+                )
+                .join(Household, Household.id == Resident.household_id, isouter=True)
+                .join(Building, Building.id == Household.building_id, isouter=True)
+                .join(
+                    BroadcastAck,
+                    (BroadcastAck.broadcast_id == OutboxMessage.broadcast_id)
+                    & (BroadcastAck.identity_id == OutboxMessage.identity_id),
+                    isouter=True,
+                )
+                .where(OutboxMessage.broadcast_id == broadcast_id)
+                .order_by(Building.sort_key, Building.name, Household.unit, Household.room)
+            )
+        ).all()
+    )
+
+
+async def _owned(session: AsyncSession, broadcast_id: int, staff: Staff | None) -> Broadcast:
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        raise NotFound("broadcast.missing")
+    if (
+        staff is None
+        or not staff.active
+        or not in_scope(staff, community_id=broadcast.community_id)
+    ):
+        raise NotAllowed("staff.not_allowed")
+    return broadcast
+
+
+async def ack_report(
+    session: AsyncSession, *, broadcast_id: int, staff: Staff | None
+) -> list[BuildingAcks]:
+    """Per building: who acknowledged, and the homes of those who did not."""
+    await _owned(session, broadcast_id, staff)
+    report: dict[str, BuildingAcks] = {}
+    for row in await _recipient_rows(session, broadcast_id):
+        building = row.name or "—"
+        entry = report.setdefault(building, BuildingAcks(building=building))
+        entry.total += 1
+        if row.at is not None:
+            entry.acknowledged += 1
+        else:
+            entry.missing.append(
+                {
+                    "building": building,
+                    "unit": row.unit or "",
+                    "room": row.room or "",
+                    "name": row[8] or "",
+                }
+            )
+    return list(report.values())
+
+
+async def delivery_report(
+    session: AsyncSession, *, broadcast_id: int, staff: Staff | None
+) -> list[dict[str, Any]]:
+    """One line per recipient: address, name, delivery status, error, times (for CSV export)."""
+    await _owned(session, broadcast_id, staff)
+    return [
+        {
+            "building": row.name or "",
+            "unit": row.unit or "",
+            "room": row.room or "",
+            "name": row[8] or "",
+            "status": row.status.value if hasattr(row.status, "value") else str(row.status),
+            "error": row.last_error or "",
+            "sent_at": row.sent_at.isoformat() if row.sent_at else "",
+            "acknowledged_at": row.at.isoformat() if row.at else "",
+        }
+        for row in await _recipient_rows(session, broadcast_id)
+    ]
+
+
+async def recent(session: AsyncSession, *, staff: Staff, limit: int = 10) -> list[Broadcast]:
+    """Broadcasts in the staff member's estates, newest first."""
+    query = select(Broadcast).order_by(Broadcast.created_at.desc()).limit(limit)
+    if staff.community_id is not None and staff.role != StaffRole.admin:
+        query = query.where(Broadcast.community_id == staff.community_id)
+    return list(await session.scalars(query))
