@@ -32,8 +32,8 @@ from models import (
     Staff,
     StaffRole,
 )
-from services import audit, outbox
 from services import audience as audiences
+from services import audit, outbox
 from services.errors import DomainError, NotAllowed, NotFound
 from services.outbox import Recipient
 from services.permissions import in_scope

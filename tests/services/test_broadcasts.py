@@ -75,7 +75,7 @@ async def test_a_building_audience_reaches_exactly_its_residents(db: Database) -
 
 
 async def test_quiet_hours_defer_normal_announcements_but_not_urgent_ones(db: Database) -> None:
-    community_id, people, _ = await _setup(db, NIGHT)
+    community_id, _people, _ = await _setup(db, NIGHT)
     estate_wide = {"kind": "estate", "community_id": community_id}
     async with db.sessions() as session:
         staff, _ = await staff_member(session, MANAGER, NIGHT)
@@ -115,7 +115,7 @@ async def test_quiet_hours_defer_normal_announcements_but_not_urgent_ones(db: Da
 
 
 async def test_cancel_stops_what_has_not_gone_and_only_managers_may(db: Database) -> None:
-    community_id, people, _ = await _setup(db, NOON)
+    community_id, _people, _ = await _setup(db, NOON)
     async with db.sessions() as session:
         staff, _ = await staff_member(session, MANAGER, NOON)
         created = await broadcasts.create(
