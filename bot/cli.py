@@ -253,12 +253,13 @@ def cmd_jobs_list(args: argparse.Namespace) -> None:
     from scheduler.jobs import JOBS
 
     for job in JOBS.values():
-        cron = " ".join(f"{k}={v}" for k, v in job.cron.items())
-        print(f"{job.name:20} {cron:20} {job.description}")
+        when = job.trigger.get("cron") or {"every": f"{job.trigger['seconds']}s"}
+        schedule = " ".join(f"{k}={v}" for k, v in when.items())  # type: ignore[union-attr]
+        print(f"{job.name:20} {schedule:20} {job.description}")
 
 
 def cmd_jobs_run(args: argparse.Namespace) -> None:
-    from scheduler.jobs import JOBS
+    from scheduler.jobs import JOBS, JobContext
 
     settings = _settings(args)
     job = JOBS.get(args.name)
@@ -270,7 +271,7 @@ def cmd_jobs_run(args: argparse.Namespace) -> None:
         await asyncio.to_thread(upgrade, settings.database.url)
         db = Database(settings.database.url)
         try:
-            return await job.run(db, now)
+            return await job.run(JobContext(db=db, settings=settings), now)
         finally:
             await db.dispose()
 

@@ -10,6 +10,7 @@ window, `delivery.batch_size`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -36,13 +37,14 @@ from bot.notices import NoticeRegistry, RenderContext, Rendered, notices
 from bot.ratelimit import Limits
 from core.clock import Clock
 from core.settings import DeliverySettings
-from models import ChatIdentity, MessageRef, OutboxMessage, OutboxStatus, StaffGroup
+from models import ChatIdentity, MessageRef, OutboxKind, OutboxMessage, OutboxStatus, StaffGroup
 from models.db import Database
 from services import identities, outbox
 from services import staff as staff_service
 
 log = logging.getLogger(__name__)
 MAX_CHAT_WAIT = 0.25  # longer than this for one chat's bucket: put the row back, go on
+HEARTBEAT_SECONDS = 2.0  # well inside services.outbox.WORKER_SILENCE
 
 
 @dataclass
@@ -98,22 +100,50 @@ class Sender:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; sleep when idle until woken or the idle poll interval."""
+        await self._beat()
+        # Beats on its own task: a send that hangs must not make this worker look dead.
+        beating = asyncio.create_task(self._beat_until(stop), name="delivery-heartbeat")
+        try:
+            while not stop.is_set():
+                await self._step()
+        finally:
+            beating.cancel()
+            with contextlib.suppress(Exception):
+                async with self._db.sessions() as session:
+                    await outbox.retire(session, worker=self.worker)
+                    await session.commit()
+
+    async def _beat_until(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            try:
-                handled = await self.drain_once()
-            except Exception:
-                log.exception("delivery batch failed")
-                handled = 0
-            if handled:
-                continue
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._settings.idle_poll_seconds)
-            except TimeoutError:
-                pass
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await self._beat()
+
+    async def _beat(self) -> None:
+        try:
+            async with self._db.sessions() as session:
+                await outbox.heartbeat(session, worker=self.worker, now=self._clock.now())
+                await session.commit()
+        except Exception:
+            log.exception("delivery heartbeat failed")
+
+    async def _step(self) -> None:
+        """One batch, or a wait for work when there was none."""
+        try:
+            handled = await self.drain_once()
+        except Exception:
+            log.exception("delivery batch failed")
+            handled = 0
+        if handled:
+            return
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=self._settings.idle_poll_seconds)
+        except TimeoutError:
+            pass
 
     async def drain_until_idle(self, max_batches: int = 10_000) -> int:
         """Send everything due now (tests and CLI); returns how many rows were handled."""
+        await self._beat()
         total = 0
         for _ in range(max_batches):
             handled = await self.drain_once()
@@ -317,6 +347,37 @@ class Sender:
                 rendered.text, chat_id=chat_id, message_id=target, reply_markup=markup
             )
         return target
+
+    async def _send(self, chat_id: int, row: OutboxMessage, rendered: Rendered) -> int:
+        paid = (self._settings.paid_broadcast and row.kind == OutboxKind.bulk) or None
+        if rendered.photo:
+            message = await self._bot.send_photo(
+                chat_id,
+                rendered.photo,
+                caption=rendered.text,
+                reply_markup=rendered.markup,
+                allow_paid_broadcast=paid,
+            )
+        elif rendered.document:
+            message = await self._bot.send_document(
+                chat_id,
+                rendered.document,
+                caption=rendered.text,
+                reply_markup=rendered.markup,
+                allow_paid_broadcast=paid,
+            )
+        else:
+            message = await self._bot.send_message(
+                chat_id, rendered.text, reply_markup=rendered.markup, allow_paid_broadcast=paid
+            )
+        return message.message_id
+
+    async def _pin(self, chat_id: int, message_id: int) -> None:
+        """Pin without failing the send: the message itself has gone out."""
+        try:
+            await self._bot.pin_chat_message(chat_id, message_id, disable_notification=False)
+        except Exception as exc:
+            log.warning("pin failed", extra={"fields": {"error": type(exc).__name__}})
 
     async def _record(self, outcomes: list[Outcome], rows: dict[int, OutboxMessage]) -> None:
         """Write every outcome of the batch in one transaction."""

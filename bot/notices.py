@@ -28,6 +28,8 @@ class Rendered:
     text: str
     markup: Markup | None = None
     photo: str | None = None  # a Telegram file id; the text becomes its caption
+    document: str | None = None  # likewise, for a file
+    pin: bool = False  # pin it in the chat once sent (urgent announcements)
 
 
 @dataclass(frozen=True)

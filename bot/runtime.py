@@ -20,6 +20,7 @@ from core.clock import Clock, SystemClock
 from core.settings import Settings
 from models.db import Database
 from models.migrate import upgrade_async
+from scheduler.jobs import JobContext
 from scheduler.runner import start_scheduler
 from services.demo import DemoInfo, seed_demo
 
@@ -100,7 +101,7 @@ class Runtime:
             )
             db.on_outbox_commit(sender.wake)
             tasks.append(asyncio.create_task(sender.run(self.stop), name="delivery"))
-            scheduler = start_scheduler(db, self.clock, settings.timezone)
+            scheduler = start_scheduler(JobContext(db=db, settings=settings), self.clock)
             if settings.telegram.mode == "webhook":
                 assert settings.telegram.webhook_url and secret
                 await bot.set_webhook(

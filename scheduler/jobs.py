@@ -1,7 +1,8 @@
 """Scheduler jobs: small functions that open a session, call a service and commit.
 
 Each job takes the time it should act as (`now`), so `linli jobs run NAME --now …` can
-re-run a missed job or move the clock in tests; running one twice is harmless.
+re-run a missed job or move the clock in tests; running one twice is harmless, because
+what was done is recorded in our tables.
 """
 
 from __future__ import annotations
@@ -10,32 +11,73 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.settings import Settings
 from models.db import Database
-from services import maintenance
+from services import broadcasts, maintenance
+from services.broadcasts import QuietHours
+
+
+@dataclass(frozen=True)
+class JobContext:
+    db: Database
+    settings: Settings
+
+    @property
+    def quiet(self) -> QuietHours:
+        q = self.settings.quiet_hours
+        return QuietHours(zone=self.settings.zone, start=q.start, end=q.end)
 
 
 @dataclass(frozen=True)
 class Job:
     name: str
     description: str
-    cron: dict[str, str]  # APScheduler cron fields, in the community's zone
-    run: Callable[[Database, datetime], Awaitable[str]]
+    trigger: dict[
+        str, object
+    ]  # APScheduler: {"cron": {...}} in the configured zone, or {"seconds": n}
+    run: Callable[[JobContext, datetime], Awaitable[str]]
 
 
-async def _prune(db: Database, now: datetime) -> str:
-    async with db.sessions() as session:
+async def _prune(ctx: JobContext, now: datetime) -> str:
+    async with ctx.db.sessions() as session:
         counts = await maintenance.prune(session, now=now)
         await session.commit()
     return ", ".join(f"{name}: {count}" for name, count in counts.items())
+
+
+async def _release_broadcasts(ctx: JobContext, now: datetime) -> str:
+    async with ctx.db.sessions() as session:
+        released = await broadcasts.release_due(session, now=now, quiet=ctx.quiet)
+        await session.commit()
+    return f"released {released}"
+
+
+async def _broadcast_progress(ctx: JobContext, now: datetime) -> str:
+    async with ctx.db.sessions() as session:
+        active = await broadcasts.refresh_progress(session, now=now)
+        await session.commit()
+    return f"{active} sending"
 
 
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
         Job(
+            "broadcasts",
+            "Release scheduled announcements whose time has come",
+            {"seconds": 30},
+            _release_broadcasts,
+        ),
+        Job(
+            "broadcast-progress",
+            "Update progress messages; mark finished announcements sent",
+            {"seconds": 5},
+            _broadcast_progress,
+        ),
+        Job(
             "prune",
             "Forget old processed update ids, code attempts and sent outbox rows",
-            {"minute": "17"},
+            {"cron": {"minute": "17"}},
             _prune,
         ),
     )

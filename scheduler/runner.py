@@ -5,23 +5,31 @@ from __future__ import annotations
 import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from core.clock import Clock
-from models.db import Database
-from scheduler.jobs import JOBS, Job
+from scheduler.jobs import JOBS, Job, JobContext
 
 log = logging.getLogger(__name__)
 
 
-def start_scheduler(db: Database, clock: Clock, timezone: str) -> AsyncIOScheduler:
+def _trigger(job: Job, timezone: str) -> BaseTrigger:
+    if "cron" in job.trigger:
+        return CronTrigger(timezone=timezone, **job.trigger["cron"])  # type: ignore[arg-type]
+    return IntervalTrigger(seconds=int(job.trigger["seconds"]), timezone=timezone)  # type: ignore[call-overload]
+
+
+def start_scheduler(ctx: JobContext, clock: Clock) -> AsyncIOScheduler:
     """Jobs live in memory (a job store must never be shared between processes, PITFALLS.md)."""
+    timezone = ctx.settings.timezone
     scheduler = AsyncIOScheduler(timezone=timezone)
     for job in JOBS.values():
         scheduler.add_job(
             _tick,
-            CronTrigger(timezone=timezone, **job.cron),
-            args=(job, db, clock),
+            _trigger(job, timezone),
+            args=(job, ctx, clock),
             id=job.name,
             misfire_grace_time=300,
             coalesce=True,
@@ -31,9 +39,9 @@ def start_scheduler(db: Database, clock: Clock, timezone: str) -> AsyncIOSchedul
     return scheduler
 
 
-async def _tick(job: Job, db: Database, clock: Clock) -> None:
+async def _tick(job: Job, ctx: JobContext, clock: Clock) -> None:
     try:
-        result = await job.run(db, clock.now())
-        log.info("job done", extra={"fields": {"job": job.name, "result": result}})
+        result = await job.run(ctx, clock.now())
+        log.debug("job done", extra={"fields": {"job": job.name, "result": result}})
     except Exception:
         log.exception("job failed", extra={"fields": {"job": job.name}})

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import PRIORITY, MessageRef, OutboxKind, OutboxMessage, OutboxStatus
+from models import PRIORITY, DeliveryWorker, MessageRef, OutboxKind, OutboxMessage, OutboxStatus
 
 
 @dataclass(frozen=True)
@@ -75,21 +75,50 @@ async def enqueue(
     )
 
 
+WORKER_SILENCE = timedelta(seconds=10)  # a sender that has not beaten for this long is gone
+
+
+async def heartbeat(session: AsyncSession, *, worker: str, now: datetime) -> None:
+    """Say this sender is alive (its claimed rows are its own while it beats)."""
+    row = await session.get(DeliveryWorker, worker)
+    if row is None:
+        session.add(DeliveryWorker(id=worker, started_at=now, heartbeat_at=now))
+    else:
+        row.heartbeat_at = now
+    await session.execute(
+        delete(DeliveryWorker).where(DeliveryWorker.heartbeat_at < now - timedelta(days=1))
+    )
+
+
+async def retire(session: AsyncSession, *, worker: str) -> None:
+    """A sender stopping cleanly gives its unfinished rows back at once."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.sending, OutboxMessage.claimed_by == worker)
+        .values(status=OutboxStatus.pending, claimed_by=None)
+    )
+    await session.execute(delete(DeliveryWorker).where(DeliveryWorker.id == worker))
+
+
 async def claim_batch(
     session: AsyncSession, *, now: datetime, worker: str, limit: int, lease: timedelta
 ) -> list[OutboxMessage]:
     """Claim up to `limit` due rows, highest priority first, for this worker.
 
-    Rows left in 'sending' by a worker that died are taken back after `lease`. PostgreSQL
+    Rows left in 'sending' by a worker that stopped beating (killed, crashed) are taken
+    back; `lease` is the backstop for a worker that beats but never finishes. PostgreSQL
     uses FOR UPDATE SKIP LOCKED so several processes share the work; SQLite has one writer
     at a time (BEGIN IMMEDIATE), so the same UPDATE … RETURNING is already exclusive there.
     """
+    alive = select(DeliveryWorker.id).where(DeliveryWorker.heartbeat_at >= now - WORKER_SILENCE)
     await session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.status == OutboxStatus.sending, OutboxMessage.claimed_at < now - lease
+            OutboxMessage.status == OutboxStatus.sending,
+            (OutboxMessage.claimed_at < now - lease) | OutboxMessage.claimed_by.not_in(alive),
         )
         .values(status=OutboxStatus.pending, claimed_by=None)
+        .execution_options(synchronize_session=False)
     )
     due = (
         select(OutboxMessage.id)
