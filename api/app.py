@@ -14,6 +14,10 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import text
 
+from api import broadcasts
+from api import outbox as outbox_routes
+from core.clock import Clock
+from core.settings import Settings
 from models.db import Database
 
 log = logging.getLogger(__name__)
@@ -29,12 +33,20 @@ class WebhookTarget:
 
 
 def create_api(
-    *, db: Database, webhook: WebhookTarget | None = None, simulator: Any = None
+    *,
+    db: Database,
+    settings: Settings,
+    clock: Clock,
+    webhook: WebhookTarget | None = None,
+    simulator: Any = None,
 ) -> FastAPI:
     app = FastAPI(
         title="Linli", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json"
     )
     app.state.webhook = webhook
+    app.state.db, app.state.settings, app.state.clock = db, settings, clock
+    app.include_router(broadcasts.router)
+    app.include_router(outbox_routes.router)
 
     @app.get("/health")
     async def health() -> JSONResponse:

@@ -242,6 +242,53 @@ def cmd_groups_add(args: argparse.Namespace) -> None:
     print(f"group {'added' if created else 'updated'}: #{group.id} {group.purpose}")
 
 
+def cmd_token_create(args: argparse.Namespace) -> None:
+    from services.api_tokens import issue
+    from services.errors import DomainError
+
+    settings = _settings(args)
+
+    async def work(session: Any) -> str:
+        return await issue(session, external_id=str(args.telegram_id), name=args.name, now=_now())
+
+    try:
+        token = asyncio.run(_in_session(settings, work))
+    except DomainError:
+        sys.exit("linli: no active staff member with that Telegram id (`linli staff add` first)")
+    print(f"API token (shown once; send it as 'Authorization: Bearer …'):\n{token}")
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> None:
+    from services.api_tokens import revoke_all
+    from services.errors import DomainError
+
+    settings = _settings(args)
+
+    async def work(session: Any) -> int:
+        return await revoke_all(session, external_id=str(args.telegram_id), now=_now())
+
+    try:
+        print(f"{asyncio.run(_in_session(settings, work))} token(s) revoked")
+    except DomainError:
+        sys.exit("linli: no staff member with that Telegram id")
+
+
+def cmd_dead_letters(args: argparse.Namespace) -> None:
+    from services.outbox import dead_letters
+
+    settings = _settings(args)
+
+    async def work(session: Any) -> list[Any]:
+        return await dead_letters(session, limit=args.limit)
+
+    rows = asyncio.run(_in_session(settings, work))
+    for row in rows:
+        print(
+            f"#{row.id} chat {row.chat_id} {row.notice} attempts={row.attempts} {row.last_error or ''}"
+        )
+    print(f"{len(rows)} dead letter(s)")
+
+
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()] if value else []
 
@@ -378,6 +425,22 @@ def parser() -> argparse.ArgumentParser:
     gadd.add_argument("--categories")
     gadd.add_argument("--buildings")
     gadd.set_defaults(func=cmd_groups_add)
+
+    tokens = sub.add_parser("api-token").add_subparsers(dest="token_command", required=True)
+    tcreate = tokens.add_parser(
+        "create", help="a bearer token for /api/v1, acting as a staff member"
+    )
+    tcreate.add_argument("--telegram-id", type=int, required=True)
+    tcreate.add_argument("--name", default="api", help="what the token is for")
+    tcreate.set_defaults(func=cmd_token_create)
+    trevoke = tokens.add_parser("revoke", help="revoke every token of a staff member")
+    trevoke.add_argument("--telegram-id", type=int, required=True)
+    trevoke.set_defaults(func=cmd_token_revoke)
+
+    out = sub.add_parser("outbox").add_subparsers(dest="outbox_command", required=True)
+    dead = out.add_parser("dead", help="messages the sender gave up on")
+    dead.add_argument("--limit", type=int, default=50)
+    dead.set_defaults(func=cmd_dead_letters)
 
     jobs = sub.add_parser("jobs").add_subparsers(dest="jobs_command", required=True)
     jobs.add_parser("list", help="scheduler jobs").set_defaults(func=cmd_jobs_list)

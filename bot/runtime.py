@@ -64,6 +64,8 @@ class Runtime:
         )
         api = create_api(
             db=db,
+            settings=settings,
+            clock=self.clock,
             webhook=WebhookTarget(bot=bot, dispatcher=dp, secret=secret),
             simulator=simulator,
         )

@@ -1,5 +1,6 @@
 """ORM models. Importing this package registers every table on `Base.metadata`."""
 
+from models.api import ApiToken
 from models.audit import AuditEntry
 from models.base import Base
 from models.broadcast import Broadcast, BroadcastAck, BroadcastStatus, DeliveryWorker
@@ -27,6 +28,7 @@ from models.people import (
 
 __all__ = [
     "PRIORITY",
+    "ApiToken",
     "AuditEntry",
     "Base",
     "BindingRequest",

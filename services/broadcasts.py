@@ -512,7 +512,8 @@ async def _recipient_rows(session: AsyncSession, broadcast_id: int) -> list[Any]
     )
 
 
-async def _owned(session: AsyncSession, broadcast_id: int, staff: Staff | None) -> Broadcast:
+async def owned(session: AsyncSession, broadcast_id: int, staff: Staff | None) -> Broadcast:
+    """The broadcast, if this staff member's scope covers its estate."""
     broadcast = await session.get(Broadcast, broadcast_id)
     if broadcast is None:
         raise NotFound("broadcast.missing")
@@ -529,7 +530,7 @@ async def ack_report(
     session: AsyncSession, *, broadcast_id: int, staff: Staff | None
 ) -> list[BuildingAcks]:
     """Per building: who acknowledged, and the homes of those who did not."""
-    await _owned(session, broadcast_id, staff)
+    await owned(session, broadcast_id, staff)
     report: dict[str, BuildingAcks] = {}
     for row in await _recipient_rows(session, broadcast_id):
         building = row.name or "—"
@@ -553,7 +554,7 @@ async def delivery_report(
     session: AsyncSession, *, broadcast_id: int, staff: Staff | None
 ) -> list[dict[str, Any]]:
     """One line per recipient: address, name, delivery status, error, times (for CSV export)."""
-    await _owned(session, broadcast_id, staff)
+    await owned(session, broadcast_id, staff)
     return [
         {
             "building": row.name or "",
