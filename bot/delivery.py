@@ -29,6 +29,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.types import InputMediaPhoto, ReplyParameters
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -243,9 +244,10 @@ class Sender:
             await asyncio.sleep(chat_wait)
         while (wait := self.limits.global_bucket.wait_time()) > 0:  # noqa: ASYNC110 - a token bucket
             await asyncio.sleep(wait)
-        self.limits.global_bucket.take()
+        cost = len(rendered.media[:10]) if rendered.media else 1
+        self.limits.global_bucket.take(cost)
         if row.op == "send":
-            self.limits.chat(row.chat_id).take()
+            self.limits.chat(row.chat_id).take(cost)
         try:
             message_id = await self._call(row, rendered, refs)
         except TelegramRetryAfter as exc:
@@ -315,15 +317,15 @@ class Sender:
     ) -> int | None:
         chat_id = int(row.chat_id)
         if row.op == "send":
-            if rendered.photo:
-                message = await self._bot.send_photo(
-                    chat_id, rendered.photo, caption=rendered.text, reply_markup=rendered.markup
-                )
-            else:
-                message = await self._bot.send_message(
-                    chat_id, rendered.text, reply_markup=rendered.markup
-                )
-            return message.message_id
+            # A send with a target is a reply to that earlier message, when it exists.
+            ref = refs.get(row.target_ref) if row.target_ref else None
+            reply_to = (
+                ref.message_id if ref and ref.chat_id == row.chat_id else row.target_message_id
+            )
+            message_id = await self._send(chat_id, row, rendered, reply_to)
+            if rendered.pin:
+                await self._pin(chat_id, message_id)
+            return message_id
         target = row.target_message_id
         if target is None and row.target_ref:
             ref = refs.get(row.target_ref)
@@ -348,15 +350,30 @@ class Sender:
             )
         return target
 
-    async def _send(self, chat_id: int, row: OutboxMessage, rendered: Rendered) -> int:
-        paid = (self._settings.paid_broadcast and row.kind == OutboxKind.bulk) or None
+    async def _send(
+        self, chat_id: int, row: OutboxMessage, rendered: Rendered, reply_to: int | None
+    ) -> int:
+        common = {
+            "allow_paid_broadcast": (self._settings.paid_broadcast and row.kind == OutboxKind.bulk)
+            or None,
+            "reply_parameters": ReplyParameters(
+                message_id=reply_to, allow_sending_without_reply=True
+            )
+            if reply_to
+            else None,
+        }
+        if rendered.media:
+            album = [InputMediaPhoto(media=file_id) for file_id in rendered.media[:10]]
+            album[0].caption = rendered.text or None
+            messages = await self._bot.send_media_group(chat_id, album, **common)
+            return messages[0].message_id
         if rendered.photo:
             message = await self._bot.send_photo(
                 chat_id,
                 rendered.photo,
                 caption=rendered.text,
                 reply_markup=rendered.markup,
-                allow_paid_broadcast=paid,
+                **common,
             )
         elif rendered.document:
             message = await self._bot.send_document(
@@ -364,11 +381,19 @@ class Sender:
                 rendered.document,
                 caption=rendered.text,
                 reply_markup=rendered.markup,
-                allow_paid_broadcast=paid,
+                **common,
+            )
+        elif rendered.voice:
+            message = await self._bot.send_voice(
+                chat_id,
+                rendered.voice,
+                caption=rendered.text,
+                reply_markup=rendered.markup,
+                **common,
             )
         else:
             message = await self._bot.send_message(
-                chat_id, rendered.text, reply_markup=rendered.markup, allow_paid_broadcast=paid
+                chat_id, rendered.text, reply_markup=rendered.markup, **common
             )
         return message.message_id
 

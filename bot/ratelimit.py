@@ -30,10 +30,11 @@ class Bucket:
         need = 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
         return max(pause, need)
 
-    def take(self, now: float | None = None) -> None:
+    def take(self, count: int = 1, now: float | None = None) -> None:
+        """Spend tokens; an album may leave the bucket in debt, as Telegram counts each item."""
         now = time.monotonic() if now is None else now
         self._refill(now)
-        self.tokens -= 1
+        self.tokens -= count
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nothing goes to this scope for `seconds`."""

@@ -93,11 +93,26 @@ class FsmSettings(Section):
     redis_url: str | None = None  # conversation state in Redis instead of the database
 
 
+class SlaTimes(Section):
+    """How soon a ticket of one urgency must be accepted and finished."""
+
+    accept_minutes: int = Field(ge=1)
+    finish_hours: float = Field(gt=0)
+
+
 class TicketSettings(Section):
     reopen_days: int = Field(7, ge=0)
     autoclose_days: int = Field(3, ge=0)
     max_per_day: int = Field(10, ge=1)
-    auto_assign: bool = False
+    auto_assign: bool = False  # by category and building to the responsible steward or technician
+    duplicate_window_minutes: int = Field(60, ge=0)
+    sla: dict[Literal["normal", "urgent"], SlaTimes] = Field(
+        default_factory=lambda: {
+            "urgent": SlaTimes(accept_minutes=15, finish_hours=4),
+            "normal": SlaTimes(accept_minutes=120, finish_hours=48),
+        }
+    )
+    summary_time: time = time(8, 30)  # the daily overdue summary, in the estate's zone
 
 
 class ReminderSettings(Section):

@@ -25,8 +25,20 @@ from models.people import (
     StaffGroup,
     StaffRole,
 )
+from models.tickets import (
+    OPEN_STATUSES,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketKind,
+    TicketMedia,
+    TicketStatus,
+    TicketTopic,
+    Urgency,
+)
 
 __all__ = [
+    "OPEN_STATUSES",
     "PRIORITY",
     "ApiToken",
     "AuditEntry",
@@ -53,4 +65,12 @@ __all__ = [
     "Staff",
     "StaffGroup",
     "StaffRole",
+    "Ticket",
+    "TicketCounter",
+    "TicketEvent",
+    "TicketKind",
+    "TicketMedia",
+    "TicketStatus",
+    "TicketTopic",
+    "Urgency",
 ]

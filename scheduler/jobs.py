@@ -15,6 +15,7 @@ from core.settings import Settings
 from models.db import Database
 from services import broadcasts, maintenance
 from services.broadcasts import QuietHours
+from services.tickets import sla
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,27 @@ async def _broadcast_progress(ctx: JobContext, now: datetime) -> str:
     return f"{active} sending"
 
 
+async def _sla(ctx: JobContext, now: datetime) -> str:
+    async with ctx.db.sessions() as session:
+        escalated = await sla.escalate(session, now=now)
+        await session.commit()
+    return f"escalated {escalated}"
+
+
+async def _ticket_summary(ctx: JobContext, now: datetime) -> str:
+    async with ctx.db.sessions() as session:
+        sent = await sla.daily_summary(session, now=now, zone=ctx.settings.zone)
+        await session.commit()
+    return f"summaries {sent}"
+
+
+async def _autoclose(ctx: JobContext, now: datetime) -> str:
+    async with ctx.db.sessions() as session:
+        closed = await sla.autoclose(session, now=now, settings=ctx.settings.tickets)
+        await session.commit()
+    return f"closed {closed}"
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -73,6 +95,24 @@ JOBS: dict[str, Job] = {
             "Update progress messages; mark finished announcements sent",
             {"seconds": 5},
             _broadcast_progress,
+        ),
+        Job(
+            "sla",
+            "Escalate tickets nobody accepted in time to the managers (once)",
+            {"seconds": 60},
+            _sla,
+        ),
+        Job(
+            "ticket-summary",
+            "The morning summary of overdue tickets, per estate",
+            {"cron": {"hour": "8", "minute": "30"}},
+            _ticket_summary,
+        ),
+        Job(
+            "autoclose",
+            "Close done tickets nobody rated within tickets.autoclose_days",
+            {"cron": {"minute": "*/15"}},
+            _autoclose,
         ),
         Job(
             "prune",

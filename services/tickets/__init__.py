@@ -1,0 +1,1 @@
+"""Repairs and complaints: numbering, the status machine, use cases, queries, SLA jobs."""

@@ -1,0 +1,551 @@
+"""Filing a ticket and moving it along: every transition checked, recorded, and announced."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from core.settings import TicketSettings
+from models import (
+    Building,
+    Household,
+    Staff,
+    StaffRole,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketMedia,
+    TicketStatus,
+    Urgency,
+)
+from services import audit
+from services.errors import DomainError, NotAllowed, NotFound
+from services.identities import Person
+from services.permissions import in_scope
+from services.tickets import notify, rules
+from services.tickets.machine import (
+    ASSIGNEE_ONLY,
+    DESK,
+    RESIDENT_ACTIONS,
+    STAFF_ROLES,
+    Action,
+    next_status,
+)
+from services.tickets.numbering import format_number, next_seq
+
+
+@dataclass(frozen=True)
+class MediaIn:
+    kind: str  # photo | voice | document
+    file_id: str
+    file_unique_id: str | None = None
+    duration: int | None = None
+
+
+@dataclass
+class TicketDraft:
+    """What the resident filled in (the chat wizard or, later, a form)."""
+
+    kind: TicketKind
+    category: str
+    description: str = ""
+    location: str = "home"  # home | public
+    place: str | None = None
+    urgency: Urgency = Urgency.normal
+    visit_window: str | None = None
+    anonymous: bool = False
+    media: list[MediaIn] = field(default_factory=list)
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[\s\W_]+", "", text.lower())
+
+
+def validate(draft: TicketDraft) -> None:
+    """Refuse what staff could not act on, with a reason the resident can read."""
+    if draft.category not in rules.CATEGORIES[draft.kind]:
+        raise DomainError("ticket.bad_category")
+    if not draft.description.strip() and not draft.media:
+        raise DomainError("ticket.empty")
+    if len(draft.description) > rules.DESCRIPTION_MAX:
+        raise DomainError("ticket.too_long", max=rules.DESCRIPTION_MAX)
+    if sum(m.kind == "photo" for m in draft.media) > rules.MAX_PHOTOS:
+        raise DomainError("ticket.too_many_photos", max=rules.MAX_PHOTOS)
+    if sum(m.kind == "voice" for m in draft.media) > rules.MAX_VOICE:
+        raise DomainError("ticket.too_many_voice", max=rules.MAX_VOICE)
+    if draft.location not in ("home", "public") or (
+        draft.location == "public" and not (draft.place or "").strip()
+    ):
+        raise DomainError("ticket.place_needed")
+    if draft.visit_window is not None and draft.visit_window not in rules.VISIT_WINDOWS:
+        raise DomainError("ticket.bad_visit_window")
+    if draft.anonymous and draft.kind != TicketKind.complaint:
+        raise DomainError("ticket.anonymous_complaints_only")
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    person: Person,
+    draft: TicketDraft,
+    now: datetime,
+    settings: TicketSettings,
+) -> Ticket:
+    """File a ticket for the person's household: number it, tell them, alert staff."""
+    resident = person.resident
+    if resident is None:
+        raise NotAllowed("ticket.no_household")
+    validate(draft)
+    household = resident.household
+    building = household.building
+    filed_today = await session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.household_id == household.id, Ticket.created_at > now - timedelta(days=1))
+    )
+    if (filed_today or 0) >= settings.max_per_day:
+        raise DomainError("ticket.daily_limit", max=settings.max_per_day)
+    duplicate = await _likely_duplicate(session, household.id, draft, now, settings)
+    seq = await next_seq(session, building.community_id)
+    accept_by, finish_by = rules.deadlines(settings, draft.urgency, now)
+    ticket = Ticket(
+        community_id=building.community_id,
+        seq=seq,
+        number=format_number(draft.kind, seq),
+        kind=draft.kind,
+        category=draft.category,
+        status=TicketStatus.new,
+        urgency=draft.urgency,
+        household_id=household.id,
+        building_id=building.id,
+        reporter_id=person.identity.id,
+        anonymous=draft.anonymous,
+        location=draft.location,
+        place=(draft.place or "").strip() or None,
+        description=draft.description.strip(),
+        visit_window=draft.visit_window,
+        duplicate_of=duplicate,
+        created_at=now,
+        updated_at=now,
+        accept_by=accept_by,
+        finish_by=finish_by,
+        reopen_count=0,
+    )
+    session.add(ticket)
+    await session.flush()
+    for item in draft.media:
+        session.add(
+            TicketMedia(
+                ticket_id=ticket.id,
+                kind=item.kind,
+                file_id=item.file_id,
+                file_unique_id=item.file_unique_id,
+                duration=item.duration,
+                by="resident",
+                created_at=now,
+            )
+        )
+    _event(
+        session,
+        ticket,
+        now=now,
+        action="create",
+        before=None,
+        actor_kind="resident",
+        identity_id=person.identity.id,
+    )
+    ticket.household, ticket.building = household, building
+    await session.flush()
+    await notify.tell_resident(
+        session, ticket, "ticket.created", now=now, duplicate=bool(duplicate)
+    )
+    if settings.auto_assign:
+        await _auto_assign(session, ticket, now=now)
+    await notify.alert_groups(session, ticket, now=now, first=True)
+    if ticket.assignee_id:
+        await notify.tell_assignee(session, ticket, now=now)
+    return ticket
+
+
+async def _likely_duplicate(
+    session: AsyncSession,
+    household_id: int,
+    draft: TicketDraft,
+    now: datetime,
+    settings: TicketSettings,
+) -> int | None:
+    """The same household's same words within the window: flagged, not refused."""
+    text = _normalise(draft.description)
+    if not text:
+        return None
+    recent = await session.execute(
+        select(Ticket.id, Ticket.description).where(
+            Ticket.household_id == household_id,
+            Ticket.created_at > now - timedelta(minutes=settings.duplicate_window_minutes),
+        )
+    )
+    return next((tid for tid, description in recent if _normalise(description) == text), None)
+
+
+async def _auto_assign(session: AsyncSession, ticket: Ticket, *, now: datetime) -> None:
+    """The steward responsible for the building, else a technician of the estate."""
+    candidates = list(
+        await session.scalars(
+            select(Staff)
+            .where(
+                Staff.active.is_(True), Staff.role.in_([StaffRole.steward, StaffRole.technician])
+            )
+            .order_by(Staff.id)
+        )
+    )
+    scoped = [
+        s
+        for s in candidates
+        if in_scope(s, community_id=ticket.community_id, building_id=ticket.building_id)
+        and (s.building_ids or s.community_id is not None)
+    ]
+    preferred = [
+        s for s in scoped if s.role == StaffRole.technician and ticket.kind == TicketKind.repair
+    ] or [s for s in scoped if s.role == StaffRole.steward]
+    if not preferred:
+        return
+    before = ticket.status
+    ticket.assignee_id, ticket.status, ticket.updated_at = (
+        preferred[0].id,
+        TicketStatus.assigned,
+        now,
+    )
+    _event(
+        session,
+        ticket,
+        now=now,
+        action="auto_assign",
+        before=before,
+        actor_kind="system",
+        details={"assignee": preferred[0].id},
+    )
+
+
+def _event(
+    session: AsyncSession,
+    ticket: Ticket,
+    *,
+    now: datetime,
+    action: str,
+    before: TicketStatus | None,
+    actor_kind: str,
+    staff_id: int | None = None,
+    identity_id: int | None = None,
+    note: str | None = None,
+    internal: bool = False,
+    details: dict[str, object] | None = None,
+) -> None:
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            at=now,
+            action=action,
+            from_status=before.value if before else None,
+            to_status=ticket.status.value,
+            actor_kind=actor_kind,
+            actor_staff_id=staff_id,
+            actor_identity_id=identity_id,
+            note=note,
+            internal=internal,
+            details=details or {},
+        )
+    )
+
+
+async def load(session: AsyncSession, ticket_id: int) -> Ticket:
+    ticket = await session.scalar(
+        select(Ticket)
+        .options(
+            selectinload(Ticket.household)
+            .selectinload(Household.building)
+            .selectinload(Building.community),
+            selectinload(Ticket.building),
+        )
+        .where(Ticket.id == ticket_id)
+    )
+    if ticket is None:
+        raise NotFound("ticket.missing")
+    return ticket
+
+
+def _resident_may(person: Person, ticket: Ticket) -> bool:
+    """A member of the ticket's household (a resident sees only their own household's tickets)."""
+    return any(r.household_id == ticket.household_id for r in person.residencies)
+
+
+def _staff_may(staff: Staff | None, ticket: Ticket, action: Action) -> bool:
+    if staff is None or not staff.active or staff.role not in STAFF_ROLES.get(action, frozenset()):
+        return False
+    if not in_scope(staff, community_id=ticket.community_id, building_id=ticket.building_id):
+        return False
+    if action in ASSIGNEE_ONLY and staff.role not in DESK:
+        return ticket.assignee_id == staff.id
+    if action == Action.grab:
+        return ticket.assignee_id is None
+    return True
+
+
+async def act(
+    session: AsyncSession,
+    *,
+    ticket_id: int,
+    action: Action,
+    person: Person,
+    now: datetime,
+    settings: TicketSettings,
+    assignee_id: int | None = None,
+    reason: str | None = None,
+    rating: int | None = None,
+    comment: str | None = None,
+    media: list[MediaIn] | None = None,
+) -> Ticket:
+    """Apply one action. Refusals are audited and raise; illegal moves say why."""
+    ticket = await load(session, ticket_id)
+    resident_action = action in RESIDENT_ACTIONS
+    allowed = (
+        _resident_may(person, ticket)
+        if resident_action
+        else _staff_may(person.staff, ticket, action)
+    )
+    if not allowed:
+        audit.record(
+            session,
+            now=now,
+            action=f"ticket.{action.value}",
+            actor_kind="resident" if resident_action else "staff",
+            actor_id=person.identity.id,
+            subject_type="ticket",
+            subject_id=ticket.id,
+            outcome="refused",
+        )
+        raise NotAllowed(
+            "ticket.not_allowed" if resident_action or person.staff else "staff.not_allowed"
+        )
+    target = next_status(ticket.status, action)
+    if target is None:
+        raise DomainError("ticket.illegal", number=ticket.number, status=ticket.status.value)
+    before = ticket.status
+    await _apply(
+        session,
+        ticket,
+        action,
+        target,
+        now=now,
+        settings=settings,
+        assignee_id=assignee_id,
+        reason=reason,
+        rating=rating,
+        comment=comment,
+        person=person,
+    )
+    for item in media or []:
+        session.add(
+            TicketMedia(
+                ticket_id=ticket.id,
+                kind=item.kind,
+                file_id=item.file_id,
+                file_unique_id=item.file_unique_id,
+                duration=item.duration,
+                by="resident" if resident_action else "staff",
+                created_at=now,
+            )
+        )
+    _event(
+        session,
+        ticket,
+        now=now,
+        action=action.value,
+        before=before,
+        actor_kind="resident" if resident_action else "staff",
+        staff_id=None if resident_action else person.staff.id if person.staff else None,
+        identity_id=person.identity.id,
+        note=reason or comment,
+        details={"assignee": ticket.assignee_id}
+        if action in (Action.assign, Action.grab)
+        else None,
+    )
+    audit.record(
+        session,
+        now=now,
+        action=f"ticket.{action.value}",
+        actor_kind="resident" if resident_action else "staff",
+        actor_id=person.identity.id,
+        subject_type="ticket",
+        subject_id=ticket.id,
+    )
+    await session.flush()
+    await _announce(session, ticket, action, now=now)
+    return ticket
+
+
+async def _apply(
+    session: AsyncSession,
+    ticket: Ticket,
+    action: Action,
+    target: TicketStatus,
+    *,
+    now: datetime,
+    settings: TicketSettings,
+    assignee_id: int | None,
+    reason: str | None,
+    rating: int | None,
+    comment: str | None,
+    person: Person,
+) -> None:
+    if action == Action.assign:
+        assignee = await session.get(Staff, assignee_id) if assignee_id else None
+        if (
+            assignee is None
+            or not assignee.active
+            or not in_scope(
+                assignee, community_id=ticket.community_id, building_id=ticket.building_id
+            )
+        ):
+            raise DomainError("ticket.bad_assignee")
+        ticket.assignee_id = assignee.id
+    elif action == Action.grab:
+        assert person.staff is not None
+        ticket.assignee_id = person.staff.id
+    elif action == Action.reject:
+        if not (reason or "").strip():
+            raise DomainError("ticket.reason_needed")
+        ticket.reject_reason = reason.strip()[:300]  # type: ignore[union-attr]
+    elif action == Action.rate:
+        if rating is None or not 1 <= rating <= 5:
+            raise DomainError("ticket.bad_rating")
+        ticket.rating, ticket.rating_comment = rating, (comment or "").strip()[:500] or None
+    elif action == Action.reopen:
+        done_at = ticket.done_at or ticket.updated_at
+        if now - done_at > timedelta(days=settings.reopen_days):
+            raise DomainError("ticket.reopen_too_late", days=settings.reopen_days)
+        ticket.reopen_count += 1
+        ticket.rating = None
+        ticket.accept_by, ticket.finish_by = rules.deadlines(settings, ticket.urgency, now)
+        ticket.accepted_at = ticket.escalated_at = None
+    if action == Action.accept or (
+        action in (Action.assign, Action.grab) and ticket.accepted_at is None
+    ):
+        ticket.accepted_at = now
+    if action == Action.start:
+        ticket.started_at = now
+    if action == Action.finish:
+        ticket.done_at = now
+    if target in (TicketStatus.closed, TicketStatus.rejected, TicketStatus.cancelled):
+        ticket.closed_at = now
+    ticket.status, ticket.updated_at = target, now
+
+
+RESIDENT_NOTICE = {
+    Action.accept: "ticket.accepted",
+    Action.assign: "ticket.assigned_to_someone",
+    Action.grab: "ticket.assigned_to_someone",
+    Action.start: "ticket.started",
+    Action.finish: "ticket.done",
+    Action.reject: "ticket.rejected",
+    Action.cancel: "ticket.cancelled",
+    Action.rate: "ticket.rated",
+    Action.reopen: "ticket.reopened",
+    Action.close: "ticket.autoclosed",
+}
+
+
+async def _announce(
+    session: AsyncSession, ticket: Ticket, action: Action, *, now: datetime
+) -> None:
+    """Tell the resident, update every staff alert, and brief a new assignee."""
+    await notify.tell_resident(session, ticket, RESIDENT_NOTICE[action], now=now)
+    await notify.alert_groups(session, ticket, now=now, first=False)
+    if action in (Action.assign, Action.grab):
+        await notify.tell_assignee(session, ticket, now=now)
+
+
+async def add_message(
+    session: AsyncSession,
+    *,
+    ticket_id: int,
+    person: Person,
+    now: datetime,
+    text: str = "",
+    media: list[MediaIn] | None = None,
+    internal: bool = False,
+) -> Ticket:
+    """A resident's follow-up, or a staff reply (to the resident unless internal)."""
+    ticket = await load(session, ticket_id)
+    from_resident = _resident_may(person, ticket) and person.staff is None
+    staff_ok = (
+        person.staff is not None
+        and person.staff.active
+        and in_scope(
+            person.staff, community_id=ticket.community_id, building_id=ticket.building_id
+        )
+    )
+    if not (from_resident or staff_ok):
+        audit.record(
+            session,
+            now=now,
+            action="ticket.message",
+            actor_kind="resident",
+            actor_id=person.identity.id,
+            subject_type="ticket",
+            subject_id=ticket.id,
+            outcome="refused",
+        )
+        raise NotAllowed("ticket.not_allowed")
+    if (
+        ticket.status in (TicketStatus.closed, TicketStatus.cancelled, TicketStatus.rejected)
+        and from_resident
+    ):
+        raise DomainError("ticket.closed", number=ticket.number)
+    if not text.strip() and not media:
+        raise DomainError("ticket.empty")
+    if len(text) > rules.MESSAGE_MAX:
+        raise DomainError("ticket.too_long", max=rules.MESSAGE_MAX)
+    for item in media or []:
+        session.add(
+            TicketMedia(
+                ticket_id=ticket.id,
+                kind=item.kind,
+                file_id=item.file_id,
+                file_unique_id=item.file_unique_id,
+                duration=item.duration,
+                by="resident" if from_resident else "staff",
+                created_at=now,
+            )
+        )
+    _event(
+        session,
+        ticket,
+        now=now,
+        action="message",
+        before=ticket.status,
+        actor_kind="resident" if from_resident else "staff",
+        staff_id=person.staff.id if person.staff and not from_resident else None,
+        identity_id=person.identity.id,
+        note=text.strip() or None,
+        internal=internal and not from_resident,
+        details={"media": [m.file_id for m in media or []]},
+    )
+    ticket.updated_at = now
+    await session.flush()
+    data = {
+        "text": text.strip(),
+        "media": [{"kind": m.kind, "file_id": m.file_id} for m in media or []],
+    }
+    if from_resident:
+        await notify.relay_to_staff(session, ticket, now=now, **data)
+    elif not internal:
+        staff_name = person.staff.name if person.staff else ""
+        await notify.tell_resident(
+            session, ticket, "ticket.staff_message", now=now, staff=staff_name, **data
+        )
+    return ticket

@@ -1,0 +1,253 @@
+"""What a ticket's people are told, as outbox notices: the resident, staff groups, the assignee.
+
+A group's alert is one message per group, edited in place as the ticket moves (message ref
+`ticket:<id>:alert:<group>`); an anonymous complaint's alert never carries the resident's
+name, unit or room.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import (
+    Building,
+    ChatIdentity,
+    Household,
+    OutboxKind,
+    Resident,
+    Staff,
+    StaffGroup,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketMedia,
+)
+from services import outbox
+from services.outbox import Recipient
+from services.tickets.machine import staff_actions
+
+GROUP_PURPOSES = {
+    TicketKind.repair: ("dispatch", "repairs"),
+    TicketKind.complaint: ("dispatch", "complaints"),
+}
+
+
+async def groups_for(session: AsyncSession, ticket: Ticket) -> list[StaffGroup]:
+    """Staff groups whose purpose, estate, buildings and categories cover this ticket."""
+    rows = await session.scalars(
+        select(StaffGroup).where(
+            StaffGroup.active.is_(True), StaffGroup.purpose.in_(GROUP_PURPOSES[ticket.kind])
+        )
+    )
+    return [
+        g
+        for g in rows
+        if g.community_id in (None, ticket.community_id)
+        and (not g.building_ids or ticket.building_id in g.building_ids)
+        and (not g.categories or ticket.category in g.categories)
+    ]
+
+
+async def alert_data(session: AsyncSession, ticket: Ticket, *, now: datetime) -> dict[str, Any]:
+    """Everything a staff alert shows; the reporter stays hidden on anonymous complaints."""
+    # Explicit gets, not relationship attributes: this runs for tickets loaded many ways.
+    household = await session.get(Household, ticket.household_id) if ticket.household_id else None
+    building = await session.get(Building, ticket.building_id) if ticket.building_id else None
+    reporter = None
+    if not ticket.anonymous and ticket.reporter_id is not None:
+        resident = await session.scalar(
+            select(Resident).where(
+                Resident.identity_id == ticket.reporter_id,
+                Resident.household_id == ticket.household_id,
+            )
+        )
+        identity = await session.get(ChatIdentity, ticket.reporter_id)
+        reporter = (resident.name if resident else None) or (
+            identity.display_name if identity else None
+        )
+    assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
+    last = await session.scalar(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.internal.is_(False))
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )
+    last_actor = None
+    if last is not None and last.actor_staff_id is not None:
+        actor = await session.get(Staff, last.actor_staff_id)
+        last_actor = actor.name if actor else None
+    photos = await session.scalar(
+        select(func.count())
+        .select_from(TicketMedia)
+        .where(TicketMedia.ticket_id == ticket.id, TicketMedia.kind == "photo")
+    )
+    duplicate = await session.get(Ticket, ticket.duplicate_of) if ticket.duplicate_of else None
+    return {
+        "ticket_id": ticket.id,
+        "number": ticket.number,
+        "kind": ticket.kind.value,
+        "category": ticket.category,
+        "status": ticket.status.value,
+        "urgency": ticket.urgency.value,
+        "anonymous": ticket.anonymous,
+        "building": building.name if building else "",
+        "unit": "" if ticket.anonymous or household is None else household.unit,
+        "room": "" if ticket.anonymous or household is None else household.room,
+        "reporter": reporter or "",
+        "location": ticket.location,
+        "place": ticket.place or "",
+        "description": ticket.description,
+        "visit_window": ticket.visit_window or "any",
+        "photos": int(photos or 0),
+        "assignee": assignee.name if assignee else "",
+        "last_action": last.action if last else "",
+        "last_actor": last_actor or "",
+        "reason": ticket.reject_reason or "",
+        "rating": ticket.rating,
+        "duplicate_of": duplicate.number if duplicate else "",
+        "overdue": bool(
+            ticket.accept_by
+            and ticket.accepted_at is None
+            and ticket.accept_by < now
+            and ticket.status.value in ("new", "reopened")
+        ),
+        "actions": [a.value for a in staff_actions(ticket.status)],
+        "created_at": ticket.created_at.isoformat(),
+    }
+
+
+async def alert_groups(
+    session: AsyncSession, ticket: Ticket, *, now: datetime, first: bool
+) -> None:
+    """Post (first) or update in place the ticket's alert in every matching staff group."""
+    data = await alert_data(session, ticket, now=now)
+    photo_ids = list(
+        await session.scalars(
+            select(TicketMedia.file_id)
+            .where(
+                TicketMedia.ticket_id == ticket.id,
+                TicketMedia.kind == "photo",
+                TicketMedia.by == "resident",
+            )
+            .order_by(TicketMedia.id)
+        )
+    )
+    for group in await groups_for(session, ticket):
+        to = Recipient(chat_id=group.chat_id, channel=group.channel)
+        key = f"ticket:{ticket.id}:alert:{group.id}"
+        if first:
+            if photo_ids:
+                await outbox.enqueue(
+                    session,
+                    to=to,
+                    notice="ticket.photos",
+                    now=now,
+                    kind=OutboxKind.alert,
+                    data={"number": ticket.number, "photos": photo_ids[:10]},
+                )
+            await outbox.enqueue(
+                session,
+                to=to,
+                notice="ticket.alert",
+                now=now,
+                kind=OutboxKind.alert,
+                data=data,
+                ref_key=key,
+            )
+        else:
+            await outbox.enqueue(
+                session,
+                to=to,
+                notice="ticket.alert",
+                now=now,
+                kind=OutboxKind.alert,
+                data=data,
+                op="edit",
+                target_ref=key,
+            )
+
+
+async def tell_resident(
+    session: AsyncSession, ticket: Ticket, notice: str, *, now: datetime, **extra: Any
+) -> None:
+    """A notice to the person who filed the ticket (in their language, at send time)."""
+    if ticket.reporter_id is None:
+        return
+    identity = await session.get(ChatIdentity, ticket.reporter_id)
+    if identity is None:
+        return
+    assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
+    data = {
+        "ticket_id": ticket.id,
+        "number": ticket.number,
+        "kind": ticket.kind.value,
+        "category": ticket.category,
+        "status": ticket.status.value,
+        "assignee": assignee.name if assignee else "",
+        "reason": ticket.reject_reason or "",
+        **extra,
+    }
+    await outbox.enqueue(
+        session,
+        to=Recipient(
+            chat_id=identity.external_id, identity_id=identity.id, channel=identity.channel
+        ),
+        notice=notice,
+        now=now,
+        kind=OutboxKind.reply,
+        data=data,
+    )
+
+
+async def tell_assignee(session: AsyncSession, ticket: Ticket, *, now: datetime) -> None:
+    """The assigned staff member gets the ticket in private chat, with their buttons."""
+    if ticket.assignee_id is None:
+        return
+    staff = await session.get(Staff, ticket.assignee_id)
+    if staff is None:
+        return
+    identity = await session.scalar(
+        select(ChatIdentity).where(
+            ChatIdentity.channel == staff.channel, ChatIdentity.external_id == staff.external_id
+        )
+    )
+    data = await alert_data(session, ticket, now=now)
+    await outbox.enqueue(
+        session,
+        to=Recipient(
+            chat_id=staff.external_id,
+            channel=staff.channel,
+            identity_id=identity.id if identity else None,
+        ),
+        notice="ticket.assigned",
+        now=now,
+        kind=OutboxKind.alert,
+        data=data,
+        ref_key=f"ticket:{ticket.id}:assignee:{staff.id}:{ticket.updated_at.timestamp():.0f}",
+    )
+
+
+async def relay_to_staff(
+    session: AsyncSession, ticket: Ticket, *, now: datetime, text: str, media: list[dict[str, str]]
+) -> None:
+    """A resident's follow-up, posted in each group as a reply to the ticket's alert."""
+    for group in await groups_for(session, ticket):
+        await outbox.enqueue(
+            session,
+            to=Recipient(chat_id=group.chat_id, channel=group.channel),
+            notice="ticket.resident_message",
+            now=now,
+            kind=OutboxKind.alert,
+            target_ref=f"ticket:{ticket.id}:alert:{group.id}",
+            data={
+                "ticket_id": ticket.id,
+                "number": ticket.number,
+                "text": text,
+                "media": media,
+                "anonymous": ticket.anonymous,
+            },
+        )

@@ -1,0 +1,110 @@
+"""Reading tickets: a household's list, one ticket's history, a staff member's queue.
+
+Both lists are keyset-paged on indexed columns, so they stay fast with millions of tickets
+(see bench/tickets.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import OPEN_STATUSES, Staff, StaffRole, Ticket, TicketEvent, TicketKind, TicketMedia
+from services.errors import NotAllowed
+from services.identities import Person
+from services.permissions import in_scope
+from services.tickets.lifecycle import load
+
+
+async def for_household(
+    session: AsyncSession, *, household_id: int, limit: int = 10, before_id: int | None = None
+) -> list[Ticket]:
+    """The household's tickets, newest first (keyset page before `before_id`)."""
+    query = select(Ticket).where(Ticket.household_id == household_id)
+    if before_id is not None:
+        query = query.where(Ticket.id < before_id)
+    return list(await session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))
+
+
+@dataclass
+class TicketPage:
+    ticket: Ticket
+    events: list[TicketEvent]
+    media: list[TicketMedia]
+
+
+async def history(session: AsyncSession, *, ticket_id: int, person: Person) -> TicketPage:
+    """One ticket with its public history, for a member of its household or staff in scope."""
+    ticket = await load(session, ticket_id)
+    member = any(r.household_id == ticket.household_id for r in person.residencies)
+    staff_ok = person.staff is not None and in_scope(
+        person.staff, community_id=ticket.community_id, building_id=ticket.building_id
+    )
+    if not (member or staff_ok):
+        raise NotAllowed("ticket.not_allowed")
+    query = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+    if not staff_ok:
+        query = query.where(TicketEvent.internal.is_(False))
+    events = list(await session.scalars(query.order_by(TicketEvent.id)))
+    media = list(
+        await session.scalars(
+            select(TicketMedia).where(TicketMedia.ticket_id == ticket.id).order_by(TicketMedia.id)
+        )
+    )
+    return TicketPage(ticket=ticket, events=events, media=media)
+
+
+def queue_query(staff: Staff) -> Select[tuple[Ticket]]:
+    """Open tickets in the staff member's scope, oldest first; technicians see theirs and the unassigned."""
+    query = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
+    if staff.community_id is not None and staff.role != StaffRole.admin:
+        query = query.where(Ticket.community_id == staff.community_id)
+    if staff.building_ids and staff.role != StaffRole.admin:
+        query = query.where(Ticket.building_id.in_(staff.building_ids))
+    if staff.role == StaffRole.technician:
+        query = query.where((Ticket.assignee_id == staff.id) | Ticket.assignee_id.is_(None)).where(
+            Ticket.kind == TicketKind.repair
+        )
+    return query
+
+
+async def queue(
+    session: AsyncSession,
+    *,
+    staff: Staff,
+    limit: int = 10,
+    after: tuple[datetime, int] | None = None,
+) -> list[Ticket]:
+    """A page of the queue; `after` is the (created_at, id) of the last ticket shown."""
+    query = queue_query(staff)
+    if after is not None:
+        created_at, ticket_id = after
+        query = query.where(
+            (Ticket.created_at > created_at)
+            | ((Ticket.created_at == created_at) & (Ticket.id > ticket_id))
+        )
+    return list(await session.scalars(query.order_by(Ticket.created_at, Ticket.id).limit(limit)))
+
+
+def overdue(ticket: Ticket, now: datetime) -> bool:
+    """Not accepted by its accept-by time, or not finished by its finish-by time."""
+    if ticket.accepted_at is None and ticket.accept_by is not None and ticket.accept_by < now:
+        return True
+    return ticket.done_at is None and ticket.finish_by is not None and ticket.finish_by < now
+
+
+async def staff_in_scope(
+    session: AsyncSession, *, ticket: Ticket, roles: tuple[StaffRole, ...]
+) -> list[Staff]:
+    """Who could be assigned: active staff of these roles whose scope covers the ticket."""
+    rows = await session.scalars(
+        select(Staff).where(Staff.active.is_(True), Staff.role.in_(roles)).order_by(Staff.name)
+    )
+    return [
+        s
+        for s in rows
+        if in_scope(s, community_id=ticket.community_id, building_id=ticket.building_id)
+    ]

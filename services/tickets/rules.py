@@ -1,0 +1,55 @@
+"""What a ticket may contain: categories, visit windows, media limits, SLA deadlines."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from core.settings import TicketSettings
+from models import TicketKind, Urgency
+
+REPAIR_CATEGORIES = (
+    "plumbing",
+    "electrical",
+    "appliance",
+    "doors_windows",
+    "gas",
+    "elevator",
+    "public_area",
+    "greening",
+    "other",
+)
+COMPLAINT_CATEGORIES = (
+    "fee_value",
+    "missing_service",
+    "utility_cut",
+    "security",
+    "environment",
+    "noise",
+    "parking",
+    "pets",
+    "other",
+)
+CATEGORIES = {TicketKind.repair: REPAIR_CATEGORIES, TicketKind.complaint: COMPLAINT_CATEGORIES}
+# Suggested as urgent when chosen: a gas smell, a flood, someone stuck in a lift.
+URGENT_SUGGESTED = frozenset({"gas", "elevator"})
+VISIT_WINDOWS = (
+    "any",
+    "today_morning",
+    "today_afternoon",
+    "today_evening",
+    "tomorrow_morning",
+    "tomorrow_afternoon",
+    "weekend",
+)
+MAX_PHOTOS = 5
+MAX_VOICE = 1
+DESCRIPTION_MAX = 2000
+MESSAGE_MAX = 2000
+
+
+def deadlines(
+    settings: TicketSettings, urgency: Urgency, now: datetime
+) -> tuple[datetime, datetime]:
+    """(accept by, finish by) for a ticket filed now."""
+    sla = settings.sla[urgency.value]
+    return now + timedelta(minutes=sla.accept_minutes), now + timedelta(hours=sla.finish_hours)
