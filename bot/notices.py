@@ -29,6 +29,8 @@ class Rendered:
     markup: Markup | None = None
     photo: str | None = None  # a Telegram file id; the text becomes its caption
     document: str | None = None  # likewise, for a file
+    voice: str | None = None  # a voice note's file id
+    media: list[str] | None = None  # an album of photo file ids; the text captions the first
     pin: bool = False  # pin it in the chat once sent (urgent announcements)
 
 
