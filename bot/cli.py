@@ -299,9 +299,11 @@ def _split(value: str | None) -> list[str]:
 def cmd_jobs_list(args: argparse.Namespace) -> None:
     from scheduler.jobs import JOBS
 
+    settings = _settings(args)
     for job in JOBS.values():
-        when = job.trigger.get("cron") or {"every": f"{job.trigger['seconds']}s"}
-        schedule = " ".join(f"{k}={v}" for k, v in when.items())  # type: ignore[union-attr]
+        spec = job.trigger_for(settings)
+        when = spec.get("cron") or {"every": f"{spec['seconds']}s"}
+        schedule = " ".join(f"{k}={v}" for k, v in when.items())
         print(f"{job.name:20} {schedule:20} {job.description}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from core.settings import Settings
 from models.db import Database
@@ -33,10 +34,12 @@ class JobContext:
 class Job:
     name: str
     description: str
-    trigger: dict[
-        str, object
-    ]  # APScheduler: {"cron": {...}} in the configured zone, or {"seconds": n}
+    # APScheduler: {"cron": {...}} in the configured zone, or {"seconds": n}; or made from settings.
+    trigger: dict[str, Any] | Callable[[Settings], dict[str, Any]]
     run: Callable[[JobContext, datetime], Awaitable[str]]
+
+    def trigger_for(self, settings: Settings) -> dict[str, Any]:
+        return self.trigger(settings) if callable(self.trigger) else self.trigger
 
 
 async def _prune(ctx: JobContext, now: datetime) -> str:
@@ -105,7 +108,12 @@ JOBS: dict[str, Job] = {
         Job(
             "ticket-summary",
             "The morning summary of overdue tickets, per estate",
-            {"cron": {"hour": "8", "minute": "30"}},
+            lambda s: {
+                "cron": {
+                    "hour": s.tickets.summary_time.hour,
+                    "minute": s.tickets.summary_time.minute,
+                }
+            },
             _ticket_summary,
         ),
         Job(

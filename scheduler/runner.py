@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -15,10 +16,10 @@ from scheduler.jobs import JOBS, Job, JobContext
 log = logging.getLogger(__name__)
 
 
-def _trigger(job: Job, timezone: str) -> BaseTrigger:
-    if "cron" in job.trigger:
-        return CronTrigger(timezone=timezone, **job.trigger["cron"])  # type: ignore[arg-type]
-    return IntervalTrigger(seconds=int(job.trigger["seconds"]), timezone=timezone)  # type: ignore[call-overload]
+def _trigger(spec: dict[str, Any], timezone: str) -> BaseTrigger:
+    if "cron" in spec:
+        return CronTrigger(timezone=timezone, **spec["cron"])
+    return IntervalTrigger(seconds=int(spec["seconds"]), timezone=timezone)
 
 
 def start_scheduler(ctx: JobContext, clock: Clock) -> AsyncIOScheduler:
@@ -28,7 +29,7 @@ def start_scheduler(ctx: JobContext, clock: Clock) -> AsyncIOScheduler:
     for job in JOBS.values():
         scheduler.add_job(
             _tick,
-            _trigger(job, timezone),
+            _trigger(job.trigger_for(ctx.settings), timezone),
             args=(job, ctx, clock),
             id=job.name,
             misfire_grace_time=300,

@@ -218,3 +218,56 @@ async def test_staff_groups_rotation_and_jobs(
         database_url, "jobs", "run", "prune", "--now", "2027-01-01T08:30:00+08:00", cwd=workdir
     )
     assert ran.returncode == 0 and "2027-01-01T00:30:00+00:00" in ran.stdout, ran.stderr
+
+
+async def test_sla_job_moved_by_now_escalates_an_urgent_ticket_once(
+    database_url: str, db: Database, workdir: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from core.settings import TicketSettings
+    from models import OutboxMessage, Ticket, TicketKind, Urgency
+    from services import identities
+    from services.tickets.lifecycle import TicketDraft, create
+    from tests.services.factories import estate, resident
+
+    filed = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    async with db.sessions() as session:
+        await estate(session, filed)
+        await resident(
+            session, telegram_id=61001, building="1栋", unit="1单元", room="101", now=filed
+        )
+        person = await identities.load_person(
+            session, await identities.touch(session, external_id="61001", now=filed)
+        )
+        ticket = await create(
+            session,
+            person=person,
+            now=filed,
+            settings=TicketSettings(),
+            draft=TicketDraft(
+                kind=TicketKind.repair,
+                category="gas",
+                description="燃气味",
+                urgency=Urgency.urgent,
+            ),
+        )
+        await session.commit()
+    early = linli(
+        database_url, "jobs", "run", "sla", "--now", "2026-11-23T10:10:00+08:00", cwd=workdir
+    )
+    assert "escalated 0" in early.stdout, early.stderr  # 10 minutes: still within 15
+    for _ in range(2):
+        late = linli(
+            database_url, "jobs", "run", "sla", "--now", "2026-11-23T10:20:00+08:00", cwd=workdir
+        )
+        assert late.returncode == 0, late.stderr
+    assert "escalated 0" in late.stdout  # the second run finds nothing new
+    async with db.sessions() as session:
+        escalations = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.notice == "ticket.escalated")
+            )
+        )
+        assert len(escalations) == 1 and escalations[0].data["number"] == ticket.number
+        assert (await session.get(Ticket, ticket.id)).escalated_at is not None
