@@ -122,7 +122,9 @@ class Sender:
     async def _beat(self) -> None:
         try:
             async with self._db.sessions() as session:
-                await outbox.heartbeat(session, worker=self.worker, now=self._clock.now())
+                now = self._clock.now()
+                await outbox.heartbeat(session, worker=self.worker, now=now)
+                await outbox.reclaim(session, now=now, lease=self.lease)
                 await session.commit()
         except Exception:
             log.exception("delivery heartbeat failed")
@@ -162,7 +164,7 @@ class Sender:
         now = self._clock.now()
         async with self._db.sessions() as session:
             rows = await outbox.claim_batch(
-                session, now=now, worker=self.worker, limit=self._batch_size(), lease=self.lease
+                session, now=now, worker=self.worker, limit=self._batch_size()
             )
             people = await _identities(session, rows)
             groups = await _groups(session, rows)
@@ -410,11 +412,13 @@ class Sender:
             return
         now = self._clock.now()
         async with self._db.sessions() as session:
+            await outbox.mark_all_sent(
+                session,
+                [(o.row_id, o.message_id) for o in outcomes if o.status == OutboxStatus.sent],
+                now=now,
+            )
             for o in outcomes:
                 if o.status == OutboxStatus.sent:
-                    await outbox.mark_sent(
-                        session, row_id=o.row_id, message_id=o.message_id, now=now
-                    )
                     row = rows[o.row_id]
                     if row.ref_key and o.message_id is not None:
                         await outbox.remember_message(

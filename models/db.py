@@ -27,7 +27,9 @@ class Database:
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
-            kwargs["connect_args"] = {"timeout": 30}
+            # One connection: SQLite has one writer anyway, and queueing for it in the event loop
+            # is far cheaper than transactions sleeping in SQLite's busy handler.
+            kwargs.update(connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60)
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)

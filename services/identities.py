@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from models import Building, ChatIdentity, Household, Resident, Staff
 from models.community import Community
@@ -74,9 +74,10 @@ async def load_person(session: AsyncSession, identity: ChatIdentity) -> Person:
         select(Resident)
         .where(Resident.identity_id == identity.id, Resident.active.is_(True))
         .options(
-            selectinload(Resident.household)
-            .selectinload(Household.building)
-            .selectinload(Building.community)
+            # One query with joins: this runs on every update.
+            joinedload(Resident.household)
+            .joinedload(Household.building)
+            .joinedload(Building.community)
         )
         .order_by(Resident.bound_at.desc(), Resident.id.desc())
     )

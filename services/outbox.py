@@ -100,16 +100,8 @@ async def retire(session: AsyncSession, *, worker: str) -> None:
     await session.execute(delete(DeliveryWorker).where(DeliveryWorker.id == worker))
 
 
-async def claim_batch(
-    session: AsyncSession, *, now: datetime, worker: str, limit: int, lease: timedelta
-) -> list[OutboxMessage]:
-    """Claim up to `limit` due rows, highest priority first, for this worker.
-
-    Rows left in 'sending' by a worker that stopped beating (killed, crashed) are taken
-    back; `lease` is the backstop for a worker that beats but never finishes. PostgreSQL
-    uses FOR UPDATE SKIP LOCKED so several processes share the work; SQLite has one writer
-    at a time (BEGIN IMMEDIATE), so the same UPDATE … RETURNING is already exclusive there.
-    """
+async def reclaim(session: AsyncSession, *, now: datetime, lease: timedelta) -> None:
+    """Give back rows claimed by senders that stopped beating, or held past the lease."""
     alive = select(DeliveryWorker.id).where(DeliveryWorker.heartbeat_at >= now - WORKER_SILENCE)
     await session.execute(
         update(OutboxMessage)
@@ -120,6 +112,17 @@ async def claim_batch(
         .values(status=OutboxStatus.pending, claimed_by=None)
         .execution_options(synchronize_session=False)
     )
+
+
+async def claim_batch(
+    session: AsyncSession, *, now: datetime, worker: str, limit: int
+) -> list[OutboxMessage]:
+    """Claim up to `limit` due rows, highest priority first, for this worker.
+
+    (Rows of dead workers come back through `reclaim`, run with each heartbeat.) PostgreSQL
+    uses FOR UPDATE SKIP LOCKED so several processes share the work; SQLite has one writer
+    at a time (BEGIN IMMEDIATE), so the same UPDATE … RETURNING is already exclusive there.
+    """
     due = (
         select(OutboxMessage.id)
         .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.not_before <= now)
@@ -230,3 +233,23 @@ async def retarget_chat(
         .where(MessageRef.channel == channel, MessageRef.chat_id == old_chat_id)
         .values(chat_id=new_chat_id)
     )
+
+
+async def mark_all_sent(
+    session: AsyncSession, sent: list[tuple[int, int | None]], *, now: datetime
+) -> None:
+    """Record many sends in one executemany UPDATE by primary key: (row id, message id)."""
+    if sent:
+        await session.execute(
+            update(OutboxMessage),
+            [
+                {
+                    "id": row_id,
+                    "status": OutboxStatus.sent,
+                    "sent_at": now,
+                    "message_id": message_id,
+                    "last_error": None,
+                }
+                for row_id, message_id in sent
+            ],
+        )
