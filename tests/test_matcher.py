@@ -1,0 +1,230 @@
+"""The free-text matcher: held-out accuracy on the labelled phrases, and the cases that matter.
+
+The labelled set `tests/data/ticket_phrases.csv` is canonical; `services/data/` holds the copy
+the matcher trains its default model on at run time, and must stay byte-identical.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from services import matcher
+from services.matcher import (
+    COMPLAINT_CATEGORIES,
+    REPAIR_CATEGORIES,
+    Match,
+    Row,
+    classify,
+    held_out_split,
+    looks_like_problem,
+    read_rows,
+    train,
+    urgent_hint,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+CANONICAL = ROOT / "tests" / "data" / "ticket_phrases.csv"
+BUNDLED = ROOT / "services" / "data" / "ticket_phrases.csv"
+ACCEPTANCE = 0.90  # kind+category on the held-out rows
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[Row]:
+    return read_rows(CANONICAL.read_text(encoding="utf-8"))
+
+
+# --- the data --------------------------------------------------------------------------------
+
+
+def test_bundled_training_data_is_a_copy_of_the_labelled_set() -> None:
+    assert BUNDLED.read_bytes() == CANONICAL.read_bytes(), (
+        "services/data/ticket_phrases.csv must be a copy of tests/data/ticket_phrases.csv: "
+        "cp tests/data/ticket_phrases.csv services/data/"
+    )
+
+
+def test_labelled_set_covers_every_category(rows: list[Row]) -> None:
+    assert len(rows) >= 420
+    texts = [row.text for row in rows]
+    assert len(set(texts)) == len(texts), "duplicate phrases"
+    counts = Counter(row.label for row in rows)
+    for category in REPAIR_CATEGORIES:
+        assert counts[f"repair:{category}"] >= (15 if category != "other" else 1), category
+    for category in COMPLAINT_CATEGORIES:
+        assert counts[f"complaint:{category}"] >= (12 if category != "other" else 1), category
+    assert counts["none"] >= 30
+
+
+def test_labelled_set_is_mostly_chinese_and_lang_matches_text(rows: list[Row]) -> None:
+    for row in rows:
+        assert row.lang == ("zh" if CJK.search(row.text) else "en"), row.text
+    share = sum(row.lang == "zh" for row in rows) / len(rows)
+    assert 0.6 <= share <= 0.8, share
+
+
+def test_matcher_categories_are_the_ticket_categories() -> None:
+    from services.tickets.rules import COMPLAINT_CATEGORIES as TICKET_COMPLAINT
+    from services.tickets.rules import REPAIR_CATEGORIES as TICKET_REPAIR
+
+    assert REPAIR_CATEGORIES == TICKET_REPAIR
+    assert COMPLAINT_CATEGORIES == TICKET_COMPLAINT
+
+
+# --- accuracy --------------------------------------------------------------------------------
+
+
+def test_held_out_accuracy(rows: list[Row]) -> None:
+    """Train on four fifths of every label, classify the fifth the model never saw."""
+    kept, held = held_out_split(rows, every=5, offset=0)
+    model = train(kept)
+    kind_ok = both_ok = 0
+    for row in held:
+        match = model.classify(row.text)
+        kind_ok += match.kind == row.kind
+        both_ok += match.kind == row.kind and match.category == row.category
+    kind_acc, both_acc = kind_ok / len(held), both_ok / len(held)
+    print(
+        f"\nmatcher held-out accuracy: kind {kind_acc:.1%}, kind+category {both_acc:.1%} "
+        f"(n={len(held)}, trained on {len(kept)})"
+    )
+    assert both_acc >= ACCEPTANCE
+
+
+def test_training_is_deterministic(rows: list[Row]) -> None:
+    kept, held = held_out_split(rows)
+    first, second = train(kept), train(kept)
+    assert [first.classify(r.text) for r in held] == [second.classify(r.text) for r in held]
+
+
+# --- behaviour of the default model ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "category"),
+    [
+        ("厨房水管漏水了", "repair", "plumbing"),
+        ("3栋电梯又坏了", "repair", "elevator"),
+        ("the hallway light is out", "repair", "electrical"),
+        ("楼上天天半夜装修吵死了", "complaint", "noise"),
+        ("物业费这么贵什么都不管", "complaint", "fee_value"),
+        # phrasings that are not in the labelled set
+        ("我家洗碗机坏了", "repair", "appliance"),
+        ("小区秋千断了 孩子差点摔下来", "repair", "public_area"),
+        ("管家电话一直打不通", "complaint", "missing_service"),
+        ("someone stole my bike from the shed", "complaint", "security"),
+        ("the kitchen tap is leaking", "repair", "plumbing"),
+        # labelling rule R6: a bare outage is a fault to find; an unannounced one is a complaint
+        ("停水了", "repair", "plumbing"),
+        ("停水也不提前通知", "complaint", "utility_cut"),
+    ],
+)
+def test_problems_get_their_flow_and_category(text: str, kind: str, category: str) -> None:
+    match = classify(text)
+    assert (match.kind, match.category) == (kind, category), match
+    assert match.is_problem and looks_like_problem(text)
+    assert 0.5 <= match.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你好",
+        "谢谢师傅",
+        "what time is it",
+        "缴费怎么交",
+        "有什么活动吗",
+        "天然气费怎么交",
+        "明天停电吗",
+        "好的 知道了",
+        "",
+        "   ",
+        "👍",
+        "13800138000",
+        "asdfghjkl",
+    ],
+)
+def test_chit_chat_starts_no_flow(text: str) -> None:
+    match = classify(text)
+    assert match == Match("none", None, match.confidence)
+    assert not looks_like_problem(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("家里有燃气味", "gas"),
+        ("厨房里一股燃气的味道 快来", "gas"),
+        ("I smell gas in the kitchen", "gas"),
+        ("水管爆了 水漫了一地", "plumbing"),
+        ("卫生间漏水严重 楼下都淹了", "plumbing"),
+        ("burst pipe, water everywhere", "plumbing"),
+        ("插座冒火花了", "electrical"),
+        ("电表箱冒烟了", "electrical"),
+        ("sparks coming from the outlet", "electrical"),
+        ("电梯困人了 快来", "elevator"),
+        ("我被关在电梯里了", "elevator"),
+        ("someone is trapped in the lift", "elevator"),
+    ],
+)
+def test_emergencies_carry_the_urgent_hint(text: str, category: str) -> None:
+    match = classify(text)
+    assert urgent_hint(text)
+    assert match.urgent_hint
+    assert (match.kind, match.category) == ("repair", category), match
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电梯又坏了",
+        "燃气费怎么交",
+        "煤气灶打不着火",
+        "水龙头滴水",
+        "people smoke in the stairwell",
+    ],
+)
+def test_ordinary_problems_are_not_urgent(text: str) -> None:
+    assert not urgent_hint(text)
+    assert not classify(text).urgent_hint
+
+
+def test_an_emergency_the_model_does_not_know_still_is_one() -> None:
+    match = classify("着火了!!")
+    assert match.kind == "repair" and match.urgent_hint
+
+
+def test_addresses_typos_and_traditional_characters_do_not_matter() -> None:
+    plain = classify("马桶堵了")
+    assert classify("5号楼602室 马通堵了！！") == plain
+    assert classify("三单元 马桶堵了") == plain
+    assert matcher.normalise("電梯壞了") == matcher.normalise("电梯坏了")
+    assert classify("電梯壞了").category == "elevator"
+
+
+def test_long_input_is_classified() -> None:
+    text = ("楼上天天半夜装修吵死了，物业也不管。" * 300)[:4000]
+    assert len(text) == 4000
+    assert classify(text).category == "noise"
+    assert classify("x" * 4000).kind == "none"
+    assert classify("漏" * 10_000).kind in {"repair", "complaint", "none"}
+
+
+def test_import_trains_nothing() -> None:
+    code = "import services.matcher as m; assert m.default_model.cache_info().currsize == 0"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_bad_labels_are_rejected() -> None:
+    with pytest.raises(ValueError, match="line 2"):
+        read_rows("text,kind,category,lang\n漏水,repair,plumbin,zh\n")
+    with pytest.raises(ValueError, match="header"):
+        read_rows("text,label\n漏水,repair\n")
+    with pytest.raises(ValueError):
+        train([])
