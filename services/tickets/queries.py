@@ -9,10 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import OPEN_STATUSES, Staff, StaffRole, Ticket, TicketEvent, TicketKind, TicketMedia
+from models import (
+    OPEN_STATUSES,
+    MessageRef,
+    Staff,
+    StaffRole,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketMedia,
+)
 from services.errors import NotAllowed
 from services.identities import Person
 from services.permissions import in_scope
@@ -59,7 +68,12 @@ async def history(session: AsyncSession, *, ticket_id: int, person: Person) -> T
 
 def queue_query(staff: Staff) -> Select[tuple[Ticket]]:
     """Open tickets in the staff member's scope, oldest first; technicians see theirs and the unassigned."""
-    query = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
+    # The statuses go into the SQL as literals: asyncpg prepares statements, and only a plan
+    # for the literal list can use the partial indexes over open tickets.
+    open_statuses = bindparam(
+        "open_statuses", [s.value for s in OPEN_STATUSES], expanding=True, literal_execute=True
+    )
+    query = select(Ticket).where(Ticket.status.in_(open_statuses))
     if staff.community_id is not None and staff.role != StaffRole.admin:
         query = query.where(Ticket.community_id == staff.community_id)
     if staff.building_ids and staff.role != StaffRole.admin:
@@ -82,9 +96,12 @@ async def queue(
     query = queue_query(staff)
     if after is not None:
         created_at, ticket_id = after
+        # A row comparison, which PostgreSQL turns into an index condition.
         query = query.where(
-            (Ticket.created_at > created_at)
-            | ((Ticket.created_at == created_at) & (Ticket.id > ticket_id))
+            tuple_(Ticket.created_at, Ticket.id)
+            > tuple_(
+                literal(created_at, Ticket.created_at.type), literal(ticket_id, Ticket.id.type)
+            )
         )
     return list(await session.scalars(query.order_by(Ticket.created_at, Ticket.id).limit(limit)))
 
@@ -108,3 +125,35 @@ async def staff_in_scope(
         for s in rows
         if in_scope(s, community_id=ticket.community_id, building_id=ticket.building_id)
     ]
+
+
+async def ticket_for_alert(
+    session: AsyncSession, chat_id: str | int, message_id: int, *, channel: str = "telegram"
+) -> int | None:
+    """The ticket a chat message belongs to: its staff alert, or a notice posted under it.
+
+    Reads the message references the sender keeps (`ticket:<id>:alert:<group>`, and the
+    other `ticket:<id>:…` keys), so a staff reply to an alert finds its ticket.
+    """
+    key = await session.scalar(
+        select(MessageRef.key)
+        .where(
+            MessageRef.channel == channel,
+            MessageRef.chat_id == str(chat_id),
+            MessageRef.message_id == message_id,
+            MessageRef.key.like("ticket:%"),
+        )
+        .limit(1)
+    )
+    if key is None:
+        return None
+    parts = key.split(":")
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+
+
+async def staff_names(session: AsyncSession, staff_ids: set[int]) -> dict[int, str]:
+    """Names of staff members by id (for showing who did what in a ticket's history)."""
+    if not staff_ids:
+        return {}
+    rows = await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids)))
+    return {staff_id: name for staff_id, name in rows}
