@@ -2,29 +2,35 @@
 
     .venv/bin/python -m bench.updates [--residents N] [--rate R] [--seconds S] [--database-url URL]
 
-Everything runs in this process and its one event loop, on loopback only: the Telegram Bot API
-simulator (rate limits off: we measure our stack, not Telegram's limits), the bot under test,
-and the load generator, which acts as residents over the simulator's control API.
+Two processes, as in production, where Telegram is a remote server:
+  * this one runs the bot under test, and nothing else while it is measured;
+  * `bench/simserver.py`, started here as a subprocess, is "Telegram": the Bot API simulator
+    (rate limits off: we measure our stack, not Telegram's limits) and the load generator,
+    which acts as the residents inside the simulator's event loop and stamps, on one clock,
+    when each user message was stored and when the bot's reply to it was stored.
 
-For each bot:
+For each bot (each gets a fresh simulator process):
   1. warm-up: a second of closed-loop traffic (connection pools, caches, compiled SQL);
-  2. open loop: `/help` from a random idle resident at a fixed rate for S seconds. Latency is
-     from the `POST /control/messages` returning to the bot's reply being in that chat, seen
-     with the control API's long-poll `GET /control/chats/{id}/wait?after_id=…&count=1`.
-     Each resident has at most one message in flight, so the next bot message in the chat is
-     the reply; when every resident is busy the generator sheds that send (counted);
+  2. open loop: `/help` from a random idle resident at a fixed rate for S seconds. Each
+     resident has at most one message in flight; when every resident is busy the generator
+     sheds that send (counted). Latency: user message stored → bot reply stored;
   3. closed loop: K residents each send, wait for the reply and send again, for a few seconds:
      the most updates per second this bot manages on this machine.
+The simulator process answers each phase with its figures in one call; this process adds
+its own CPU time over the phase ("bot CPU ms/update": the bot's whole process, its threads
+included, per answered update) and the garbage collector's pauses.
 
 The "echo" bot is aiogram's minimum: a Dispatcher (MemoryStorage) with one handler
-`message.answer(message.text)`, polling the simulator with `dp.start_polling`. The "full"
-stack is `bot.runtime.Runtime` (polling, middlewares, handlers, outbox sender, scheduler, web)
-on a migrated, seeded database in which every simulated resident is already bound to a
-household, with the flood limit and the sender's own buckets raised out of the way.
+`message.answer(message.text)`, polling with `dp.start_polling`. The "full" stack is
+`bot.runtime.Runtime` (polling, middlewares, handlers, outbox sender, scheduler, web) on a
+migrated, seeded database in which every simulated resident is already bound to a
+household, with the flood limit and the sender's own buckets raised out of the way. Both
+freeze the start-up heap out of the garbage collector's way, as `linli run` does.
 
 It prints figures only; it never fails on them (exit status 0 unless the bench itself broke).
-The simulator and the load generator share the CPU with the bot, in both runs alike; the
-"CPU ms/update" column is the whole process's CPU time per answered update.
+`--only` runs one bot; `--cprofile echo|full` profiles one bot's measured phases in this
+process; py-spy gives truer figures: the bot's pid is printed when it is ready, e.g.
+`.venv/bin/py-spy record --pid PID --duration 15 -o /tmp/prof.svg`.
 """
 
 from __future__ import annotations
@@ -32,35 +38,36 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import math
-import random
+import os
 import shutil
 import socket
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from core.settings import DEMO_TOKEN
 
 log = logging.getLogger("bench.updates")
 
 FIRST_RESIDENT_ID = 50001
-CLIENT_POOL = 64  # connections of the load generator's one httpx client (PITFALLS.md: bound it)
 WAIT_TIMEOUT = 10.0  # seconds a reply may take before it counts as lost
 WARMUP_SECONDS = 1.0
+SETTLE_SECONDS = 0.5
 TARGET_RATIO = 0.5  # full stack ≥ half the echo bot's throughput
 TARGET_P99_MS = 100.0  # p99 below 100 ms at 100 updates/s
 TARGET_RATE = 100.0
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -90,14 +97,13 @@ class OpenLoop:
     lost: int = 0  # no reply within WAIT_TIMEOUT
     errors: int = 0
     latencies_ms: list[float] = field(default_factory=list)
-    first_send: float = 0.0
-    last_reply: float = 0.0
-    cpu_seconds: float = 0.0
+    span: float = 0.0  # first send → last reply
+    cpu_seconds: float = 0.0  # the bot's process
+    sim_cpu_seconds: float = 0.0  # the simulator's process (simulator and load generator)
 
     @property
     def achieved(self) -> float:
-        span = self.last_reply - self.first_send
-        return self.answered / span if self.answered and span > 0 else 0.0
+        return self.answered / self.span if self.answered and self.span > 0 else 0.0
 
     def p(self, q: float) -> float:
         return percentile(sorted(self.latencies_ms), q)
@@ -105,6 +111,10 @@ class OpenLoop:
     @property
     def cpu_ms_per_update(self) -> float:
         return 1000 * self.cpu_seconds / self.answered if self.answered else math.nan
+
+    @property
+    def sim_cpu_ms_per_update(self) -> float:
+        return 1000 * self.sim_cpu_seconds / self.answered if self.answered else math.nan
 
 
 @dataclass
@@ -114,15 +124,24 @@ class ClosedLoop:
     lost: int = 0
     errors: int = 0
     seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
     cpu_seconds: float = 0.0
+    sim_cpu_seconds: float = 0.0
 
     @property
     def throughput(self) -> float:
         return self.answered / self.seconds if self.seconds > 0 else 0.0
 
+    def p(self, q: float) -> float:
+        return percentile(sorted(self.latencies_ms), q)
+
     @property
     def cpu_ms_per_update(self) -> float:
         return 1000 * self.cpu_seconds / self.answered if self.answered else math.nan
+
+    @property
+    def sim_cpu_ms_per_update(self) -> float:
+        return 1000 * self.sim_cpu_seconds / self.answered if self.answered else math.nan
 
 
 @dataclass
@@ -131,274 +150,164 @@ class BotResult:
     open: OpenLoop | None = None
     closed: ClosedLoop | None = None
     note: str = ""
+    gc: GcPauses | None = None
 
 
-# --- the simulator and the residents ------------------------------------------------------------
-
-
-@dataclass
-class Simulator:
-    url: str
-    app: Any
-    server: uvicorn.Server
-    task: asyncio.Task[None]
-
-    async def stop(self) -> None:
-        # A bot's last long poll is still open on the server side; uvicorn cancels it after
-        # the graceful timeout and logs that as an error, which is expected here.
-        uvicorn_log = logging.getLogger("uvicorn.error")
-        level = uvicorn_log.level
-        uvicorn_log.setLevel(logging.CRITICAL)
-        self.server.should_exit = True
-        try:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.task, timeout=10)
-        finally:
-            uvicorn_log.setLevel(level)
-        with contextlib.suppress(Exception):
-            await self.app.state.sim.aclose()
-
-
-async def start_simulator() -> Simulator:
-    """A fresh simulator with rate limits off, served by uvicorn in this event loop."""
-    from simulator.app import create_app
-    from simulator.limits import Limits
-
-    port = free_port()
-    app = create_app(DEMO_TOKEN, Limits(enabled=False))
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-        )
-    )
-    task = asyncio.create_task(server.serve(), name="simulator")
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if task.done():
-            task.result()
-        if time.monotonic() > deadline:
-            raise RuntimeError("the simulator did not start within 10 s")
-        await asyncio.sleep(0.02)
-    return Simulator(url=f"http://127.0.0.1:{port}", app=app, server=server, task=task)
-
-
-class ReplyWatch:
-    """Stamps, inside the simulator, the moment each message is stored in a watched chat.
-
-    The load generator's own HTTP client must not be what is measured: waiting for every
-    reply with the control API's long poll costs the simulator and the client one more request
-    per update, and under overload httpcore's pool bookkeeping (quadratic in waiting requests)
-    came to dominate the CPU. The simulator runs in this process, so each watched chat's `add`
-    is wrapped instead: latency is from the user's message being stored (the control POST
-    returns right after) to the bot's reply being stored, on one clock, with no extra traffic.
-    """
+class GcPauses:
+    """Garbage-collector pauses in the bot's process while measuring."""
 
     def __init__(self) -> None:
-        self._sent: dict[tuple[int, int], float] = {}  # (chat, user message id) -> stored at
-        self._expected: dict[int, tuple[int, asyncio.Future[tuple[float, float]]]] = {}
-        self._early: dict[int, tuple[int, float]] = {}  # a reply stored before it was expected
+        self.pauses: list[tuple[int, float]] = []  # (generation, ms)
+        self._started = 0.0
 
-    def install(self, chat: Any) -> None:
-        original = chat.add
-        chat_id = chat.id
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], 1000 * (time.perf_counter() - self._started)))
 
-        def add(message: Any) -> Any:
-            stored = original(message)
-            self._stored(chat_id, message, time.perf_counter())
-            return stored
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self)
+        return self
 
-        chat.add = add
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self)
 
-    def _stored(self, chat_id: int, message: Any, at: float) -> None:
-        if not message.from_bot:
-            self._sent[(chat_id, message.message_id)] = at
-            return
-        if message.service is not None:
-            return
-        expected = self._expected.get(chat_id)
-        if expected is None or message.message_id <= expected[0]:
-            self._early[chat_id] = (message.message_id, at)
-            return
-        user_message_id, future = expected
-        if not future.done():
-            future.set_result((self._sent.pop((chat_id, user_message_id), at), at))
-
-    async def reply(
-        self, chat_id: int, user_message_id: int, timeout: float
-    ) -> tuple[float, float] | None:
-        """(user message stored, reply stored) for the next bot message after `user_message_id`."""
-        future: asyncio.Future[tuple[float, float]] = asyncio.get_running_loop().create_future()
-        early = self._early.pop(chat_id, None)
-        if early is not None and early[0] > user_message_id:
-            sent = self._sent.pop((chat_id, user_message_id), early[1])
-            return sent, early[1]
-        self._expected[chat_id] = (user_message_id, future)
-        try:
-            async with asyncio.timeout(timeout):
-                return await future
-        except TimeoutError:
-            self._sent.pop((chat_id, user_message_id), None)
-            return None
-        finally:
-            self._expected.pop(chat_id, None)
-
-
-class Residents:
-    """The load generator's side: one httpx client on the control API, people to act as."""
-
-    def __init__(self, simulator: Simulator, ids: list[int], *, observe: str = "hook") -> None:
-        self.simulator = simulator
-        self.http = httpx.AsyncClient(
-            base_url=simulator.url + "/control",
-            timeout=httpx.Timeout(WAIT_TIMEOUT + 20),
-            limits=httpx.Limits(
-                max_connections=CLIENT_POOL, max_keepalive_connections=CLIENT_POOL
-            ),
+    def summary(self) -> str:
+        full = [ms for generation, ms in self.pauses if generation == 2]
+        longest = max((ms for _, ms in self.pauses), default=0.0)
+        return (
+            f"GC: {len(self.pauses)} collections, {len(full)} full (longest {max(full, default=0.0):.0f} ms), "
+            f"longest pause {longest:.0f} ms"
         )
-        self.ids = ids
-        self.watch = ReplyWatch() if observe == "hook" else None
 
-    async def close(self) -> None:
+
+# --- the simulator process ----------------------------------------------------------------------
+
+
+class Simulator:
+    """`bench.simserver` in a subprocess: the Bot API simulator and the load generator."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: asyncio.subprocess.Process | None = None
+        self.http = httpx.AsyncClient(base_url=self.url, timeout=httpx.Timeout(30.0))
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.simserver", "--port", str(self.port), cwd=ROOT
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            if self.process.returncode is not None:
+                raise RuntimeError(f"the simulator exited with status {self.process.returncode}")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await self.http.get("/bench/ping")).status_code == 200:
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError("the simulator did not start within 30 s")
+            await asyncio.sleep(0.05)
+
+    async def stop(self) -> None:
         await self.http.aclose()
-
-    async def create(self, name_of: Callable[[int], str]) -> None:
-        for user_id in self.ids:
-            response = await self.http.post(
-                "/users",
-                json={"id": user_id, "first_name": name_of(user_id), "language_code": "zh-hans"},
-            )
-            response.raise_for_status()
-            if self.watch is not None:
-                self.watch.install(self.simulator.app.state.sim.chats[user_id])
-
-    async def exchange(self, user_id: int, text: str = "/help") -> tuple[float, float] | None:
-        """Send `text` as the user and wait for the bot's next message in the chat.
-
-        Returns the (start, reply) perf_counter stamps, or None when no reply came in time.
-        Start is when the simulator stored the user's message (hook) or when the POST
-        returned (http: the long-poll `wait` of the control API).
-        """
-        response = await self.http.post("/messages", json={"user_id": user_id, "text": text})
-        response.raise_for_status()
-        posted = time.perf_counter()
-        message_id = response.json()["message_id"]
-        if self.watch is not None:
-            return await self.watch.reply(user_id, message_id, WAIT_TIMEOUT)
-        response = await self.http.get(
-            f"/chats/{user_id}/wait",
-            params={"count": 1, "after_id": message_id, "timeout": WAIT_TIMEOUT},
-        )
-        seen = time.perf_counter()
-        response.raise_for_status()
-        if response.json()["timed_out"]:
-            return None
-        return posted, seen
-
-
-# --- load -------------------------------------------------------------------------------------
-
-
-async def closed_loop(residents: Residents, workers: int, seconds: float) -> ClosedLoop:
-    """`workers` residents, each sending the next message as soon as the last was answered."""
-    result = ClosedLoop(workers=workers)
-    ids = residents.ids[:workers]
-    cpu0, t0 = time.process_time(), time.perf_counter()
-    stop_at = t0 + seconds
-    max_rounds = int(seconds * 5000) + 10  # a cap on top of the clock
-
-    async def worker(user_id: int) -> None:
-        for _ in range(max_rounds):
-            if time.perf_counter() >= stop_at:
-                return
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
             try:
-                outcome = await residents.exchange(user_id)
-            except httpx.HTTPError:
-                result.errors += 1
-                await asyncio.sleep(0.05)
-                continue
-            if outcome is None:
-                result.lost += 1
-            else:
-                result.answered += 1
+                await asyncio.wait_for(self.process.wait(), 10)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
 
-    await asyncio.gather(*(worker(user_id) for user_id in ids))
-    result.seconds = time.perf_counter() - t0
-    result.cpu_seconds = time.process_time() - cpu0
-    return result
+    async def create_residents(self, ids: list[int], first_name: str) -> None:
+        response = await self.http.post(
+            "/bench/residents",
+            json={"ids": ids, "first_name": first_name, "language_code": "zh-hans"},
+        )
+        response.raise_for_status()
+
+    async def run(self, **body: Any) -> dict[str, Any]:
+        """One load phase, run by the simulator's process; answers when it is over."""
+        seconds = float(body["seconds"])
+        response = await self.http.post(
+            "/bench/run",
+            json={"timeout": WAIT_TIMEOUT, **body},
+            timeout=httpx.Timeout(seconds + WAIT_TIMEOUT + 60),
+        )
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]
 
 
-async def open_loop(
-    residents: Residents, rate: float, seconds: float, rng: random.Random
-) -> OpenLoop:
-    """`/help` at a fixed rate from random idle residents, whatever the bot's pace (open loop)."""
-    planned = max(1, int(rate * seconds))
-    result = OpenLoop(offered=rate, planned=planned)
-    idle = list(residents.ids)
-    tasks: set[asyncio.Task[None]] = set()
+@contextlib.asynccontextmanager
+async def simulator() -> AsyncIterator[Simulator]:
+    sim = Simulator()
+    try:
+        await sim.start()
+        yield sim
+    finally:
+        await sim.stop()
 
-    async def one(user_id: int) -> None:
-        try:
-            outcome = await residents.exchange(user_id)
-        except httpx.HTTPError:
-            result.errors += 1
-            return
-        finally:
-            idle.append(user_id)
-        if outcome is None:
-            result.lost += 1
-            return
-        posted, seen = outcome
-        result.answered += 1
-        result.latencies_ms.append(1000 * (seen - posted))
-        result.last_reply = max(result.last_reply, seen)
 
+# --- load ---------------------------------------------------------------------------------------
+
+
+async def closed_loop(sim: Simulator, workers: int, seconds: float) -> ClosedLoop:
     cpu0 = time.process_time()
-    start = time.perf_counter() + 0.01
-    result.first_send = start
-    for i in range(planned):
-        delay = start + i / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if not idle:
-            result.shed += 1
-            continue
-        user_id = idle.pop(rng.randrange(len(idle)))
-        result.sent += 1
-        task = asyncio.create_task(one(user_id))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-    if tasks:
-        await asyncio.wait(tasks, timeout=WAIT_TIMEOUT + 15)
-    for task in tasks:
-        task.cancel()
-    result.cpu_seconds = time.process_time() - cpu0
+    out = await sim.run(mode="closed", workers=workers, seconds=seconds)
+    result = ClosedLoop(
+        workers=workers,
+        answered=out["answered"],
+        lost=out["lost"],
+        errors=out["errors"],
+        seconds=out["seconds"],
+        latencies_ms=out["latencies_ms"],
+        cpu_seconds=time.process_time() - cpu0,
+        sim_cpu_seconds=out["cpu_seconds"],
+    )
     return result
 
 
-async def measure(name: str, residents: Residents, args: argparse.Namespace) -> BotResult:
-    rng = random.Random(1234)
-    await closed_loop(residents, min(args.concurrency, len(residents.ids)), WARMUP_SECONDS)
-    result = BotResult(name=name)
-    print(
-        f"  {name}: open loop, {args.rate:g} updates/s for {args.seconds:g} s …",
-        file=sys.stderr,
-        flush=True,
+async def open_loop(sim: Simulator, rate: float, seconds: float) -> OpenLoop:
+    cpu0 = time.process_time()
+    out = await sim.run(mode="open", rate=rate, seconds=seconds, seed=1234)
+    return OpenLoop(
+        offered=rate,
+        planned=out["planned"],
+        sent=out["sent"],
+        shed=out["shed"],
+        answered=out["answered"],
+        lost=out["lost"],
+        errors=out["errors"],
+        latencies_ms=out["latencies_ms"],
+        span=out["span"],
+        cpu_seconds=time.process_time() - cpu0,
+        sim_cpu_seconds=out["cpu_seconds"],
     )
-    result.open = await open_loop(residents, args.rate, args.seconds, rng)
-    print(
-        f"  {name}: closed loop, {args.concurrency} residents for {args.closed_seconds:g} s …",
-        file=sys.stderr,
-        flush=True,
-    )
-    result.closed = await closed_loop(
-        residents, min(args.concurrency, len(residents.ids)), args.closed_seconds
-    )
+
+
+async def measure(name: str, sim: Simulator, args: argparse.Namespace) -> BotResult:
+    workers = min(args.concurrency, args.residents)
+    await closed_loop(sim, workers, WARMUP_SECONDS)
+    print(f"  {name}: bot process pid {os.getpid()}", file=sys.stderr, flush=True)
+    if args.pause:
+        print(f"  {name}: waiting {args.pause:g} s (attach a profiler now)", file=sys.stderr)
+        await asyncio.sleep(args.pause)
+    pauses = GcPauses()
+    result = BotResult(name=name, gc=pauses)
+    with pauses, profiled(args, name.split()[0]):
+        print(
+            f"  {name}: open loop, {args.rate:g} updates/s for {args.seconds:g} s …",
+            file=sys.stderr,
+            flush=True,
+        )
+        result.open = await open_loop(sim, args.rate, args.seconds)
+        await asyncio.sleep(SETTLE_SECONDS)  # let the sender and the scheduler finish what is left
+        print(
+            f"  {name}: closed loop, {args.concurrency} residents for {args.closed_seconds:g} s …",
+            file=sys.stderr,
+            flush=True,
+        )
+        result.closed = await closed_loop(sim, workers, args.closed_seconds)
     return result
 
 
@@ -411,30 +320,39 @@ async def run_echo(args: argparse.Namespace) -> BotResult:
     from aiogram.client.telegram import TelegramAPIServer
     from aiogram.types import Message
 
-    simulator = await start_simulator()
-    residents = Residents(simulator, resident_ids(args.residents), observe=args.observe)
-    bot = Bot(DEMO_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(simulator.url)))
-    dp = Dispatcher()
+    async with simulator() as sim:
+        await sim.create_residents(resident_ids(args.residents), "Echo ")
+        bot = Bot(DEMO_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sim.url)))
+        dp = Dispatcher()
 
-    @dp.message()
-    async def echo(message: Message) -> None:
-        await message.answer(message.text or "?")
+        @dp.message()
+        async def echo(message: Message) -> None:
+            await message.answer(message.text or "?")
 
-    polling = asyncio.create_task(
-        dp.start_polling(bot, handle_signals=False, close_bot_session=False), name="echo-polling"
-    )
-    try:
-        await residents.create(lambda user_id: f"Echo {user_id}")
-        with profiled(args, "echo"):
-            return await measure("echo bot", residents, args)
-    finally:
-        with contextlib.suppress(Exception):
-            await dp.stop_polling()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(polling, timeout=15)
-        await bot.session.close()
-        await residents.close()
-        await simulator.stop()
+        polling = asyncio.create_task(
+            dp.start_polling(bot, handle_signals=False, close_bot_session=False),
+            name="echo-polling",
+        )
+        try:
+            await wait_polling(dp)
+            gc.collect()
+            gc.freeze()  # as the full stack does (Runtime.freeze_gc)
+            return await measure("echo bot", sim, args)
+        finally:
+            with contextlib.suppress(Exception):
+                await dp.stop_polling()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(polling, timeout=15)
+            await bot.session.close()
+            gc.unfreeze()
+
+
+async def wait_polling(dp: Any) -> None:
+    deadline = time.monotonic() + 30
+    while not dp._running_lock.locked():  # start_polling holds it while it runs
+        if time.monotonic() > deadline:
+            raise RuntimeError("the echo bot did not start polling within 30 s")
+        await asyncio.sleep(0.02)
 
 
 # --- the full stack -----------------------------------------------------------------------------
@@ -444,8 +362,11 @@ def resident_ids(n: int) -> list[int]:
     return list(range(FIRST_RESIDENT_ID, FIRST_RESIDENT_ID + n))
 
 
+RESIDENT_NAME = "住户"
+
+
 def resident_name(user_id: int) -> str:
-    return f"住户{user_id}"
+    return f"{RESIDENT_NAME}{user_id}"
 
 
 @contextlib.asynccontextmanager
@@ -484,7 +405,7 @@ async def fresh_database(url: str | None) -> AsyncIterator[str]:
             await admin.close()
 
 
-async def seed_estate(database_url: str, residents: Residents) -> int:
+async def seed_estate(database_url: str, sim: Simulator, ids: list[int]) -> int:
     """Migrate, seed the demo estate, register its personas, and bind every resident to a home."""
     from sqlalchemy import select
 
@@ -508,7 +429,7 @@ async def seed_estate(database_url: str, residents: Residents) -> int:
                     "type": "supergroup",
                     "members": list(p.members),
                 }
-                (await residents.http.post("/chats", json=body)).raise_for_status()
+                (await sim.http.post("/control/chats", json=body)).raise_for_status()
             else:
                 body = {
                     "id": p.id,
@@ -516,11 +437,11 @@ async def seed_estate(database_url: str, residents: Residents) -> int:
                     "phone_number": p.phone,
                     "language_code": p.language_code,
                 }
-                (await residents.http.post("/users", json=body)).raise_for_status()
+                (await sim.http.post("/control/users", json=body)).raise_for_status()
         async with db.sessions() as session:
             households = list(await session.scalars(select(Household.id).order_by(Household.id)))
             identities = []
-            for user_id in residents.ids:
+            for user_id in ids:
                 identity = ChatIdentity(
                     channel="telegram",
                     external_id=str(user_id),
@@ -556,49 +477,49 @@ async def run_full(args: argparse.Namespace) -> BotResult:
     from bot.runtime import Runtime
     from core.settings import load_settings
 
-    simulator = await start_simulator()
-    residents = Residents(simulator, resident_ids(args.residents), observe=args.observe)
-    async with fresh_database(args.database_url) as database_url:
-        backend = database_url.split(":", 1)[0]
+    ids = resident_ids(args.residents)
+    async with simulator() as sim, fresh_database(args.database_url) as database_url:
+        backend = database_url.split(":", 1)[0]  # as configured
+        await sim.create_residents(ids, RESIDENT_NAME)
+        homes = await seed_estate(database_url, sim, ids)
+        settings = load_settings(
+            None,
+            database={"url": database_url},
+            telegram={"token": DEMO_TOKEN, "api_base": sim.url},
+            web={"host": "127.0.0.1", "port": free_port()},
+            flood={"per_minute": 100_000},
+            delivery={
+                "per_second": 100_000,
+                "private_per_second": 1000,
+                "private_burst": 1000,
+            },
+            log_level="WARNING",
+        )
+        runtime = Runtime(settings, freeze_gc=True)  # as `linli run` does
+        serving = asyncio.create_task(runtime.serve(), name="linli")
+        ready = asyncio.create_task(runtime.ready.wait())
+        done, _ = await asyncio.wait(
+            [serving, ready], timeout=60, return_when=asyncio.FIRST_COMPLETED
+        )
+        if serving in done:
+            serving.result()
+        if ready not in done:
+            raise RuntimeError("the product did not start within 60 s")
         try:
-            await residents.create(resident_name)
-            homes = await seed_estate(database_url, residents)
-            settings = load_settings(
-                None,
-                database={"url": database_url},
-                telegram={"token": DEMO_TOKEN, "api_base": simulator.url},
-                web={"host": "127.0.0.1", "port": free_port()},
-                flood={"per_minute": 100_000},
-                delivery={
-                    "per_second": 100_000,
-                    "private_per_second": 1000,
-                    "private_burst": 1000,
-                },
-                log_level="WARNING",
+            result = await measure("full stack", sim, args)
+            assert runtime.db is not None
+            dialect = runtime.db.engine.dialect
+            result.note = (
+                f"{backend} (driver in use: {dialect.name}+{dialect.driver}), "
+                f"{len(ids)} residents in {homes} homes"
             )
-            runtime = Runtime(settings)
-            serving = asyncio.create_task(runtime.serve(), name="linli")
-            ready = asyncio.create_task(runtime.ready.wait())
-            done, _ = await asyncio.wait(
-                [serving, ready], timeout=60, return_when=asyncio.FIRST_COMPLETED
-            )
-            if serving in done:
-                serving.result()
-            if ready not in done:
-                raise RuntimeError("the product did not start within 60 s")
-            try:
-                with profiled(args, "full"):
-                    result = await measure("full stack", residents, args)
-                result.note = f"{backend}, {len(residents.ids)} residents in {homes} homes"
-                return result
-            finally:
-                ready.cancel()
-                runtime.stop.set()
-                with contextlib.suppress(Exception, asyncio.CancelledError):
-                    await asyncio.wait_for(serving, timeout=15)
+            return result
         finally:
-            await residents.close()
-            await simulator.stop()
+            ready.cancel()
+            runtime.stop.set()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(serving, timeout=15)
+            gc.unfreeze()
 
 
 # --- profiling (optional) -----------------------------------------------------------------------
@@ -649,7 +570,9 @@ def report(results: list[BotResult], args: argparse.Namespace) -> None:
         "lost",
         "shed",
         "max-throughput/s",
-        "CPU ms/update",
+        "closed p50/p99 ms",
+        "bot CPU ms/update",
+        "sim CPU ms/update",
     )
     rows = []
     for r in results:
@@ -666,7 +589,9 @@ def report(results: list[BotResult], args: argparse.Namespace) -> None:
                 str(o.lost + o.errors),
                 str(o.shed),
                 fmt(c.throughput),
+                f"{fmt(c.p(0.50), 0)} / {fmt(c.p(0.99), 0)}",
                 f"{fmt(o.cpu_ms_per_update, 2)} / {fmt(c.cpu_ms_per_update, 2)}",
+                f"{fmt(o.sim_cpu_ms_per_update, 2)} / {fmt(c.sim_cpu_ms_per_update, 2)}",
             )
         )
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
@@ -676,8 +601,9 @@ def report(results: list[BotResult], args: argparse.Namespace) -> None:
     )
     print()
     print(
-        f"Linli update benchmark — {args.residents} residents, /help, simulator limits off, "
-        f"open loop {args.seconds:g} s, closed loop {args.concurrency} residents × {args.closed_seconds:g} s"
+        f"Linli update benchmark — {args.residents} residents, /help, simulator limits off "
+        f"(own process), open loop {args.seconds:g} s, closed loop {args.concurrency} residents "
+        f"× {args.closed_seconds:g} s, {os.cpu_count()} CPUs"
     )
     print(line)
     print("-" * len(line))
@@ -689,20 +615,17 @@ def report(results: list[BotResult], args: argparse.Namespace) -> None:
             )
         )
     for r in results:
-        if r.note:
-            print(f"  {r.name}: {r.note}")
-    if args.observe == "hook":
-        print(
-            "  latency: the user's message stored in the simulator (the control POST returns right after) → "
-            "the bot's reply stored in that chat"
-        )
-    else:
-        print(
-            "  latency: control POST returned → bot reply seen by the control API's long-poll wait"
-        )
+        notes = [n for n in (r.note, r.gc.summary() if r.gc else "") if n]
+        if notes:
+            print(f"  {r.name}: {'; '.join(notes)}")
     print(
-        "  lost: no reply within 10 s (or an HTTP error); shed: sends skipped because every resident was "
-        "waiting; CPU ms/update: open / closed loop, whole process (simulator and load generator included)"
+        "  latency: the user's message stored in the simulator → the bot's reply stored in that chat, "
+        "both stamped in the simulator's process"
+    )
+    print(
+        "  lost: no reply within 10 s (or an error); shed: sends skipped because every resident was "
+        "waiting; CPU ms/update: open / closed loop, per answered update, of the bot's process "
+        "(threads included) and of the simulator's (simulator and load generator)"
     )
     by_name = {r.name: r for r in results}
     echo, full = by_name.get("echo bot"), by_name.get("full stack")
@@ -753,14 +676,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="postgresql+asyncpg://… server to create a scratch database on (default: SQLite)",
     )
-    parser.add_argument(
-        "--observe",
-        choices=("hook", "http"),
-        default="hook",
-        help="how replies are seen: stamped inside the in-process simulator (default), or the "
-        "control API's long-poll wait per update (adds a request per update)",
-    )
     parser.add_argument("--only", choices=("echo", "full"), default=None, help="run one bot only")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.0,
+        help="seconds to wait after the warm-up (to attach py-spy to the printed pid)",
+    )
     parser.add_argument(
         "--cprofile",
         choices=("echo", "full"),
@@ -777,6 +699,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         or args.seconds <= 0
         or args.closed_seconds <= 0
         or args.concurrency < 1
+        or args.pause < 0
     ):
         parser.error(
             "--residents, --rate, --seconds, --closed-seconds and --concurrency must be positive"
@@ -788,13 +711,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 async def main_async(args: argparse.Namespace) -> list[BotResult]:
-    results = []
+    runs: list[tuple[str, Callable[[argparse.Namespace], Awaitable[BotResult]]]] = []
     if args.only in (None, "echo"):
-        print("echo bot …", file=sys.stderr, flush=True)
-        results.append(await run_echo(args))
+        runs.append(("echo bot", run_echo))
     if args.only in (None, "full"):
-        print("full stack …", file=sys.stderr, flush=True)
-        results.append(await run_full(args))
+        runs.append(("full stack", run_full))
+    results = []
+    for name, run in runs:
+        print(f"{name} …", file=sys.stderr, flush=True)
+        results.append(await run(args))
     return results
 
 

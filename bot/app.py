@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
@@ -14,10 +17,25 @@ from aiogram.types import BotCommand
 from bot import errors
 from bot.fsm import DatabaseStorage
 from bot.i18n import N_, Catalogue
-from bot.middlewares import DatabaseMiddleware, FloodMiddleware, PersonMiddleware
+from bot.middlewares import (
+    DatabaseMiddleware,
+    FloodMiddleware,
+    FsmLockMiddleware,
+    FsmStateMiddleware,
+    PersonMiddleware,
+)
 from core.clock import Clock
 from core.settings import Settings
-from handlers import broadcast, common, groups, household, notices, onboarding
+from handlers import (
+    broadcast,
+    common,
+    groups,
+    household,
+    notices,
+    onboarding,
+    tickets,
+    tickets_staff,
+)
 from models.db import Database
 
 REQUEST_TIMEOUT = 20  # seconds; below the outbox lease, so a hung send never outlives its claim
@@ -77,14 +95,19 @@ def build_dispatcher(
         clock=clock,
         settings=settings,
     )
-    # After aiogram's own (errors, user context, FSM + isolation): see bot/middlewares.py.
-    # The update's transaction opens before aiogram's FSM middleware, so conversation state is
-    # read and written in it (one transaction per update, and no second one just to read it).
+    # After aiogram's own (errors, user context); its FSM middleware is replaced by ours, around
+    # the update's transaction (see bot/middlewares.py): the chat's lock is taken before the
+    # transaction opens and released after it ended, and the conversation state is read in it,
+    # in the same statement as the sender (one transaction per update, and no second one just
+    # to read the state). dp.fsm stays the Dispatcher's (it resolves contexts, closes storage).
     assert dp.fsm is not None
     dp.update.outer_middleware.unregister(dp.fsm)
+    dp.update.outer_middleware(FsmLockMiddleware(dp.fsm))
     dp.update.outer_middleware(DatabaseMiddleware(db, clock))
-    dp.update.outer_middleware(dp.fsm)
-    dp.update.outer_middleware(PersonMiddleware(catalogue, clock, settings.locale.default))
+    dp.update.outer_middleware(
+        PersonMiddleware(catalogue, clock, settings.locale.default, storage=storage)
+    )
+    dp.update.outer_middleware(FsmStateMiddleware())
     dp.update.outer_middleware(FloodMiddleware(settings.flood.per_minute))
     dp.include_routers(
         errors.router.router(),
@@ -94,18 +117,54 @@ def build_dispatcher(
         household.router.router(),
         notices.router.router(),  # /notices and “Got it” before the staff side
         broadcast.router.router(),
+        # Staff: ticket buttons, the questions they ask (reason, photos), replies under
+        # alerts, /queue. Before the residents' ticket routers, whose offers take any photo.
+        tickets_staff.router.router(),
+        tickets.filing.router.router(),  # /repair /complaint and their form
+        tickets.mine.router.router(),  # /tickets, a ticket's page, cancel/rate/reopen/messages
+        tickets.offers.router.router(),  # typed problems, lone photos/voice → offer a report
         common.fallback_router.router(),  # last: answers whatever nobody else took
     )
+    _inline_magic_filters(dp)
     return dp
+
+
+def _inline_magic_filters(dp: Dispatcher) -> None:
+    """Evaluate magic filters (`F.chat.type == "private"`, …) in the event loop.
+
+    aiogram runs every synchronous filter through `asyncio.to_thread`, magic filters too: a
+    thread-pool round trip for each check of each handler tried, several per update (measured
+    by bench/updates.py). A magic filter only reads attributes of the event, so it is run in
+    place; any other synchronous filter is left as aiogram runs it.
+    """
+    for router in dp.chain_tail:
+        for observer in router.observers.values():
+            handlers = [*observer.handlers, getattr(observer, "_handler", None)]
+            for handler in handlers:
+                for event_filter in (handler.filters or []) if handler is not None else []:
+                    if event_filter.magic is not None and not event_filter.awaitable:
+                        event_filter.callback = _in_place(event_filter.callback)
+                        event_filter.awaitable = True
+
+
+def _in_place(resolve: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    async def check(*args: Any, **kwargs: Any) -> Any:
+        return resolve(*args, **kwargs)
+
+    return check
 
 
 async def publish_commands(bot: Bot, catalogue: Catalogue) -> None:
     """The command list Telegram shows, in Chinese (default) and English."""
     items = [
         ("menu", N_("Main menu")),
+        ("repair", N_("Report something that needs repairing")),
+        ("complaint", N_("Make a complaint to the property office")),
+        ("tickets", N_("My repairs and complaints")),
         ("home", N_("My home and its members")),
         ("notices", N_("Announcements from the property office")),
         ("broadcast", N_("Send an announcement (managers)")),
+        ("queue", N_("Open tickets in my area (staff)")),
         ("lang", N_("Change language")),
         ("help", N_("How to use Linli")),
         ("cancel", N_("Stop what you are doing")),

@@ -1,10 +1,11 @@
 """The outbox sender: claims due rows, renders them per recipient, sends within the limits.
 
 Crash safety: rows are claimed ('sending') in one transaction and their outcome recorded in
-another after the sends. A process killed in between leaves its rows 'sending'; after the
-lease they are claimed again and sent once more. So a message is repeated only if it went
-out but its success was not recorded: at most one claimed batch per process (the in-flight
-window, `delivery.batch_size`).
+another after the sends: the one that claims the next batch (one transaction per batch, not
+two), or one of its own when there is nothing left to claim. A process killed in between
+leaves its rows 'sending'; after the lease they are claimed again and sent once more. So a
+message is repeated only if it went out but its success was not recorded: at most one
+claimed batch per process (the in-flight window, `delivery.batch_size`).
 """
 
 from __future__ import annotations
@@ -38,10 +39,11 @@ from bot.notices import NoticeRegistry, RenderContext, Rendered, notices
 from bot.ratelimit import Limits
 from core.clock import Clock
 from core.settings import DeliverySettings
-from models import ChatIdentity, MessageRef, OutboxKind, OutboxMessage, OutboxStatus, StaffGroup
+from models import MessageRef, OutboxKind, OutboxMessage, OutboxStatus, StaffGroup
 from models.db import Database
 from services import identities, outbox
 from services import staff as staff_service
+from services.outbox import Addressee
 
 log = logging.getLogger(__name__)
 MAX_CHAT_WAIT = 0.25  # longer than this for one chat's bucket: put the row back, go on
@@ -93,6 +95,9 @@ class Sender:
             group_per_minute=settings.group_per_minute,
         )
         self._wake = asyncio.Event()
+        # The outcomes of the batch sent last, written with the next claim (see drain_once).
+        self._unrecorded: tuple[list[Outcome], dict[int, OutboxMessage]] | None = None
+        self._last_full = False  # the last claim took as many rows as it could
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.lease = timedelta(seconds=120)
 
@@ -109,6 +114,8 @@ class Sender:
                 await self._step()
         finally:
             beating.cancel()
+            with contextlib.suppress(Exception):
+                await self.record_pending()
             with contextlib.suppress(Exception):
                 async with self._db.sessions() as session:
                     await outbox.retire(session, worker=self.worker)
@@ -131,14 +138,24 @@ class Sender:
 
     async def _step(self) -> None:
         """One batch, or a wait for work when there was none."""
+        # Right after a batch that was not full, claim again only if an outbox commit has
+        # woken us since: otherwise there is nothing new, and the batch's outcomes are written
+        # on their own (rows that come due later are found by the idle poll, as always).
+        claim = self._unrecorded is None or self._last_full or self._wake.is_set()
+        # Cleared before claiming: a commit that wakes us while we claim or send is seen by
+        # the wait below (cleared after, such a wake was lost until the idle poll).
+        self._wake.clear()
         try:
-            handled = await self.drain_once()
+            if claim:
+                handled = await self.drain_once()
+            else:
+                await self.record_pending()
+                handled = 0
         except Exception:
             log.exception("delivery batch failed")
             handled = 0
         if handled:
             return
-        self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=self._settings.idle_poll_seconds)
         except TimeoutError:
@@ -148,11 +165,14 @@ class Sender:
         """Send everything due now (tests and CLI); returns how many rows were handled."""
         await self._beat()
         total = 0
-        for _ in range(max_batches):
-            handled = await self.drain_once()
-            if not handled:
-                break
-            total += handled
+        try:
+            for _ in range(max_batches):
+                handled = await self.drain_once()
+                if not handled:
+                    break
+                total += handled
+        finally:
+            await self.record_pending()
         return total
 
     def _batch_size(self) -> int:
@@ -161,15 +181,31 @@ class Sender:
         return max(1, min(self._settings.batch_size, int(self.limits.global_bucket.rate / 2) or 1))
 
     async def drain_once(self) -> int:
-        now = self._clock.now()
-        async with self._db.sessions() as session:
-            rows = await outbox.claim_batch(
-                session, now=now, worker=self.worker, limit=self._batch_size()
-            )
-            people = await _identities(session, rows)
-            groups = await _groups(session, rows)
-            refs = await _refs(session, rows)
-            await session.commit()
+        """Claim a batch and send it. Its outcomes are written when the next batch is claimed
+        (in the same transaction), or by `record_pending()`: whoever calls this calls one of
+        them after it (`run` and `drain_until_idle` do)."""
+        unrecorded, self._unrecorded = self._unrecorded, None
+        limit = self._batch_size()
+        try:
+            async with self._db.sessions() as session:
+                if unrecorded is not None:
+                    await self._write(session, *unrecorded)
+                rows, people = await outbox.claim_with_addressees(
+                    session, now=self._clock.now(), worker=self.worker, limit=limit
+                )
+                groups = await _groups(session, rows)
+                refs = await _refs(session, rows)
+                await session.commit()
+        except BaseException as exc:
+            if unrecorded is not None:
+                if isinstance(exc, Exception):  # on their own: a failing claim loses nothing
+                    await self._record(*unrecorded)
+                else:  # cancelled: kept for record_pending() (run() calls it as it stops)
+                    self._unrecorded = unrecorded
+            raise
+        if unrecorded is not None:
+            self._after_record(unrecorded[0])
+        self._last_full = len(rows) >= limit
         if not rows:
             return 0
         by_chat: OrderedDict[str, list[OutboxMessage]] = OrderedDict()
@@ -178,15 +214,22 @@ class Sender:
         results = await asyncio.gather(
             *(self._send_chat(chat_rows, people, groups, refs) for chat_rows in by_chat.values())
         )
-        await self._record(
-            [o for chat_outcomes in results for o in chat_outcomes], {r.id: r for r in rows}
+        self._unrecorded = (
+            [o for chat_outcomes in results for o in chat_outcomes],
+            {r.id: r for r in rows},
         )
         return len(rows)
+
+    async def record_pending(self) -> None:
+        """Write the outcomes of the last batch sent, if the next claim has not yet."""
+        unrecorded, self._unrecorded = self._unrecorded, None
+        if unrecorded is not None:
+            await self._record(*unrecorded)
 
     async def _send_chat(
         self,
         rows: list[OutboxMessage],
-        people: dict[int, ChatIdentity],
+        people: dict[int, Addressee],
         groups: dict[str, StaffGroup],
         refs: dict[str, MessageRef],
     ) -> list[Outcome]:
@@ -229,7 +272,7 @@ class Sender:
     async def _send_one(
         self,
         row: OutboxMessage,
-        people: dict[int, ChatIdentity],
+        people: dict[int, Addressee],
         groups: dict[str, StaffGroup],
         refs: dict[str, MessageRef],
         chat_wait: float,
@@ -253,7 +296,9 @@ class Sender:
         try:
             message_id = await self._call(row, rendered, refs)
         except TelegramRetryAfter as exc:
+            # Telegram's answer does not say which limit it was: pause the chat and the bot.
             self.limits.chat(row.chat_id).pause(exc.retry_after)
+            self.limits.global_bucket.pause(exc.retry_after)
             later = self._clock.now() + timedelta(seconds=exc.retry_after)
             return Outcome(
                 row.id,
@@ -283,6 +328,9 @@ class Sender:
             return self._retry(row, "the message to edit has not been sent yet")
         except (TelegramNetworkError, TelegramServerError, TimeoutError, OSError) as exc:
             return self._retry(row, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # a bug must cost one row, never stall the batch
+            log.exception("send failed", extra={"fields": {"row": row.id, "notice": row.notice}})
+            return Outcome(row.id, OutboxStatus.dead, f"{type(exc).__name__}: {exc}")
         return Outcome(row.id, OutboxStatus.sent, message_id=message_id)
 
     def _retry(self, row: OutboxMessage, error: str) -> Outcome:
@@ -298,7 +346,7 @@ class Sender:
         )
 
     def _render(
-        self, row: OutboxMessage, person: ChatIdentity | None, group: StaffGroup | None
+        self, row: OutboxMessage, person: Addressee | None, group: StaffGroup | None
     ) -> Rendered:
         if person is not None:
             locale = resolve_locale(
@@ -342,7 +390,7 @@ class Sender:
             if rendered.markup is None or hasattr(rendered.markup, "inline_keyboard")
             else None
         )
-        if rendered.photo:
+        if rendered.photo or rendered.document or rendered.voice:  # the text is a caption
             await self._bot.edit_message_caption(
                 chat_id=chat_id, message_id=target, caption=rendered.text, reply_markup=markup
             )
@@ -365,8 +413,11 @@ class Sender:
             else None,
         }
         if rendered.media:
-            album = [InputMediaPhoto(media=file_id) for file_id in rendered.media[:10]]
-            album[0].caption = rendered.text or None
+            # aiogram's input media are frozen: the caption goes in when the first is built.
+            album = [
+                InputMediaPhoto(media=file_id, caption=(rendered.text or None) if i == 0 else None)
+                for i, file_id in enumerate(rendered.media[:10])
+            ]
             messages = await self._bot.send_media_group(chat_id, album, **common)
             return messages[0].message_id
         if rendered.photo:
@@ -407,49 +458,58 @@ class Sender:
             log.warning("pin failed", extra={"fields": {"error": type(exc).__name__}})
 
     async def _record(self, outcomes: list[Outcome], rows: dict[int, OutboxMessage]) -> None:
-        """Write every outcome of the batch in one transaction."""
+        """Write every outcome of the batch in a transaction of its own."""
+        if not outcomes:
+            return
+        async with self._db.sessions() as session:
+            await self._write(session, outcomes, rows)
+            await session.commit()
+        self._after_record(outcomes)
+
+    def _after_record(self, outcomes: list[Outcome]) -> None:
+        if any(o.status == OutboxStatus.pending and o.migrate_to for o in outcomes):
+            self.wake()
+
+    async def _write(
+        self, session: AsyncSession, outcomes: list[Outcome], rows: dict[int, OutboxMessage]
+    ) -> None:
+        """Every outcome of a batch, in the caller's transaction."""
         if not outcomes:
             return
         now = self._clock.now()
-        async with self._db.sessions() as session:
-            await outbox.mark_all_sent(
-                session,
-                [(o.row_id, o.message_id) for o in outcomes if o.status == OutboxStatus.sent],
-                now=now,
-            )
-            for o in outcomes:
-                if o.status == OutboxStatus.sent:
-                    row = rows[o.row_id]
-                    if row.ref_key and o.message_id is not None:
-                        await outbox.remember_message(
-                            session,
-                            key=row.ref_key,
-                            channel=row.channel,
-                            chat_id=row.chat_id,
-                            message_id=o.message_id,
-                            now=now,
-                        )
-                elif o.status == OutboxStatus.pending:
-                    if o.migrate_to:
-                        await self._migrate(session, rows[o.row_id], o.migrate_to)
-                    await outbox.mark_retry(
+        await outbox.mark_all_sent(
+            session,
+            [(o.row_id, o.message_id) for o in outcomes if o.status == OutboxStatus.sent],
+            now=now,
+        )
+        for o in outcomes:
+            if o.status == OutboxStatus.sent:
+                row = rows[o.row_id]
+                if row.ref_key and o.message_id is not None:
+                    await outbox.remember_message(
                         session,
-                        row_id=o.row_id,
-                        error=o.error or "",
-                        not_before=o.not_before or now,
-                        count_attempt=o.count_attempt,
+                        key=row.ref_key,
+                        channel=row.channel,
+                        chat_id=row.chat_id,
+                        message_id=o.message_id,
+                        now=now,
                     )
-                else:
-                    await outbox.mark_final(
-                        session, row_id=o.row_id, status=o.status, error=o.error or ""
-                    )
-                    if o.block_identity:
-                        await identities.mark_blocked(
-                            session, identity_id=o.block_identity, now=now
-                        )
-            await session.commit()
-        if any(o.status == OutboxStatus.pending and o.migrate_to for o in outcomes):
-            self.wake()
+            elif o.status == OutboxStatus.pending:
+                if o.migrate_to:
+                    await self._migrate(session, rows[o.row_id], o.migrate_to)
+                await outbox.mark_retry(
+                    session,
+                    row_id=o.row_id,
+                    error=o.error or "",
+                    not_before=o.not_before or now,
+                    count_attempt=o.count_attempt,
+                )
+            else:
+                await outbox.mark_final(
+                    session, row_id=o.row_id, status=o.status, error=o.error or ""
+                )
+                if o.block_identity:
+                    await identities.mark_blocked(session, identity_id=o.block_identity, now=now)
 
     async def _migrate(self, session: AsyncSession, row: OutboxMessage, new_chat_id: str) -> None:
         """Telegram says the group is now a supergroup with another id: follow it."""
@@ -463,16 +523,6 @@ class Sender:
 
 class _MissingRef(Exception):
     pass
-
-
-async def _identities(session: AsyncSession, rows: list[OutboxMessage]) -> dict[int, ChatIdentity]:
-    ids = {r.identity_id for r in rows if r.identity_id}
-    if not ids:
-        return {}
-    return {
-        i.id: i
-        for i in await session.scalars(select(ChatIdentity).where(ChatIdentity.id.in_(ids)))
-    }
 
 
 async def _groups(session: AsyncSession, rows: list[OutboxMessage]) -> dict[str, StaffGroup]:

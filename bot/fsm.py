@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import current_session
 from core.clock import Clock
 from models import FsmRecord
-from models.db import Database
+from models.db import Database, tx_cache
 
 
-def _key(key: StorageKey) -> str:
+def record_key(key: StorageKey) -> str:
+    """The `fsm_state` primary key of an aiogram storage key."""
     return ":".join(
         str(part)
         for part in (
@@ -45,11 +47,31 @@ class DatabaseStorage(BaseStorage):
             await own.commit()
             return result
 
+    @staticmethod
+    def remember(session: AsyncSession, key: StorageKey, record: FsmRecord | None) -> None:
+        """The chat's record (or None: it has none) as read in this transaction already.
+
+        The update's middleware reads it together with the sender (one statement per update,
+        see bot/middlewares.py); get/set then need no statement of their own. Valid until the
+        transaction ends: the chat's event-isolation lock is held meanwhile."""
+        tx_cache(session)[("fsm", record_key(key))] = record
+
+    async def _find(self, session: AsyncSession, key: StorageKey) -> FsmRecord | None:
+        cache, cache_key = tx_cache(session), ("fsm", record_key(key))
+        if cache_key in cache:
+            return cache[cache_key]  # type: ignore[no-any-return]
+        record = await session.get(FsmRecord, cache_key[1])
+        tx_cache(session)[cache_key] = record
+        return record
+
     async def _record(self, session: AsyncSession, key: StorageKey) -> FsmRecord:
-        record = await session.get(FsmRecord, _key(key))
+        record = await self._find(session, key)
         if record is None:
-            record = FsmRecord(key=_key(key), state=None, data={}, updated_at=self._clock.now())
+            record = FsmRecord(
+                key=record_key(key), state=None, data={}, updated_at=self._clock.now()
+            )
             session.add(record)
+            self.remember(session, key, record)
         return record
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
@@ -63,7 +85,7 @@ class DatabaseStorage(BaseStorage):
 
     async def get_state(self, key: StorageKey) -> str | None:
         async def work(session: AsyncSession) -> str | None:
-            record = await session.get(FsmRecord, _key(key))
+            record = await self._find(session, key)
             return record.state if record else None
 
         return await self._with_session(work)  # type: ignore[no-any-return]
@@ -71,14 +93,18 @@ class DatabaseStorage(BaseStorage):
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         async def work(session: AsyncSession) -> None:
             record = await self._record(session, key)
-            record.data, record.updated_at = dict(data), self._clock.now()
+            # A deep copy, as aiogram's MemoryStorage: the caller may go on changing `data`.
+            record.data, record.updated_at = copy.deepcopy(dict(data)), self._clock.now()
 
         await self._with_session(work)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         async def work(session: AsyncSession) -> dict[str, Any]:
-            record = await session.get(FsmRecord, _key(key))
-            return dict(record.data) if record else {}
+            record = await self._find(session, key)
+            # A deep copy, as aiogram's MemoryStorage: a handler that changes what it got (say,
+            # appends to a list in it) and sets it back must not change the loaded record in
+            # place, or the unit of work sees no change and writes nothing.
+            return copy.deepcopy(record.data) if record else {}
 
         return await self._with_session(work)  # type: ignore[no-any-return]
 

@@ -1,8 +1,14 @@
 """Update middlewares: one transaction per update, dedupe, who is writing, language, flood limit.
 
-Order (outer, on every update), after aiogram's own error, user-context and FSM middlewares:
+Order (outer, on every update), after aiogram's own error and user-context middlewares (its
+FSM middleware is replaced by the two FSM ones here, around the transaction):
+  FsmLockMiddleware   – the chat's FSM context, and its event-isolation lock, held until the
+                        update's transaction has ended (so the next update of the chat reads
+                        what this one committed)
   DatabaseMiddleware  – session + transaction; records update_id so a redelivery runs once
-  PersonMiddleware    – the sender's identity, household memberships, staff record, language
+  PersonMiddleware    – the sender's identity, household memberships, staff record, language,
+                        and the chat's conversation state: one statement on every update
+  FsmStateMiddleware  – the conversation state for aiogram's state filters (`raw_state`)
   FloodMiddleware     – drops a person's updates beyond the per-minute limit
 """
 
@@ -15,20 +21,60 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import TelegramObject, Update
+from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.context import current_session
+from bot.fsm import DatabaseStorage, record_key
 from bot.i18n import Catalogue, resolve_locale
 from bot.replies import Replier
 from core.clock import Clock
-from models import ProcessedUpdate
+from models import FsmRecord, ProcessedUpdate
 from models.db import Database
 from services import identities
 from services.outbox import Recipient
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class FsmLockMiddleware(BaseMiddleware):
+    """aiogram's FSM context for the update, under the chat's event-isolation lock.
+
+    aiogram's own FSMContextMiddleware takes the lock inside our transaction and releases it
+    before the commit; taken outside, the next update of the same chat starts its transaction
+    (and reads the state) only after this one's has ended. The state itself is read later,
+    inside the transaction (PersonMiddleware, FsmStateMiddleware).
+    """
+
+    def __init__(self, fsm: FSMContextMiddleware) -> None:
+        self._fsm = fsm
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        context = self._fsm.resolve_event_context(data["bot"], data)
+        data["fsm_storage"] = self._fsm.storage
+        if context is None:
+            return await handler(event, data)
+        async with self._fsm.events_isolation.lock(key=context.key):
+            data["state"] = context
+            return await handler(event, data)
+
+
+class FsmStateMiddleware(BaseMiddleware):
+    """`raw_state` for aiogram's state filters, read in the update's transaction (usually
+    already read there with the sender, so no statement of its own)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        context: FSMContext | None = data.get("state")
+        if context is not None:
+            data["raw_state"] = await context.get_state()
+        return await handler(event, data)
+
+
+_PROCESSED = insert(ProcessedUpdate.__table__)  # type: ignore[arg-type]
 
 
 class DatabaseMiddleware(BaseMiddleware):
@@ -44,12 +90,13 @@ class DatabaseMiddleware(BaseMiddleware):
         async with self._db.sessions() as session:
             # The first write of the transaction: a duplicate waits here for the first to
             # commit (unique key), then finds it and stops. Rolled back with a failed handler,
-            # so a redelivery of an update that crashed is tried again.
-            session.add(
-                ProcessedUpdate(bot_id=bot_id, update_id=event.update_id, at=self._clock.now())
-            )
+            # so a redelivery of an update that crashed is tried again. (A plain INSERT: the
+            # row is never read back, so the unit of work has nothing to track.)
             try:
-                await session.flush()
+                await session.execute(
+                    _PROCESSED,
+                    {"bot_id": bot_id, "update_id": event.update_id, "at": self._clock.now()},
+                )
             except IntegrityError:
                 await session.rollback()
                 log.info(
@@ -69,13 +116,28 @@ class DatabaseMiddleware(BaseMiddleware):
                 current_session.reset(token)
 
 
-class PersonMiddleware(BaseMiddleware):
-    """Load the sender (identity, households, staff role) and their language."""
+_PERSON = identities.person_query()
+# …and the chat's FSM record in the same statement (an outer join on its key: one row or none).
+_PERSON_AND_STATE = _PERSON.add_columns(FsmRecord).outerjoin(
+    FsmRecord, FsmRecord.key == bindparam("fsm_key")
+)
 
-    def __init__(self, catalogue: Catalogue, clock: Clock, default_locale: str) -> None:
+
+class PersonMiddleware(BaseMiddleware):
+    """Load the sender (identity, households, staff role), their language and the chat's state."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        clock: Clock,
+        default_locale: str,
+        storage: object | None = None,
+    ) -> None:
         self._catalogue = catalogue
         self._clock = clock
         self._default = default_locale
+        # The conversation state is read with the person when it is kept in this database.
+        self._fsm = storage if isinstance(storage, DatabaseStorage) else None
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user = data.get("event_from_user")
@@ -83,14 +145,35 @@ class PersonMiddleware(BaseMiddleware):
         session = data["session"]
         if user is None or user.is_bot:
             return await handler(event, data)
-        identity = await identities.touch(
+        external_id = str(user.id)
+        context: FSMContext | None = data.get("state") if self._fsm is not None else None
+        if context is None:
+            rows = (
+                await session.execute(_PERSON, {"channel": "telegram", "external_id": external_id})
+            ).all()
+        else:
+            rows = (
+                await session.execute(
+                    _PERSON_AND_STATE,
+                    {
+                        "channel": "telegram",
+                        "external_id": external_id,
+                        "fsm_key": record_key(context.key),
+                    },
+                )
+            ).all()
+            if rows:  # no row at all (a first contact): the state is read on its own
+                DatabaseStorage.remember(session, context.key, rows[0][3])
+        person = await identities.person_or_new(
             session,
-            external_id=str(user.id),
+            identities.person_from_rows(rows),
+            channel="telegram",
+            external_id=external_id,
+            now=self._clock.now(),
             display_name=user.full_name,
             platform_language=user.language_code,
-            now=self._clock.now(),
         )
-        person = await identities.load_person(session, identity)
+        identity = person.identity
         locale = resolve_locale(identity.language, identity.platform_language, self._default)
         data["person"] = person
         data["locale"] = locale

@@ -42,12 +42,17 @@ class Bucket:
         self.tokens = min(self.tokens, 0)
 
 
+LATENCY_SLACK = 0.25  # seconds of take-to-arrival variation absorbed by the bot-wide bucket
+
+
 class Limits:
     """All buckets of one sender. Chat ids below zero are groups (Telegram's convention).
 
-    Each bucket holds one token less than Telegram allows in a burst: requests reach the
-    server with some jitter, and that token of slack keeps an early arrival from counting as
-    over the limit while the steady rate stays the full one.
+    Each bucket holds less than Telegram allows in a burst. Requests reach the server some
+    time after we take their token (new connections at the start of a broadcast, network
+    jitter); meanwhile Telegram's bucket sits full and earns nothing while ours refills. The
+    slack, expressed as time (`LATENCY_SLACK` seconds of tokens, at least one), keeps such
+    late arrivals within the limit; the steady rate stays the full one (tests/delivery).
     """
 
     def __init__(
@@ -58,7 +63,8 @@ class Limits:
         private_burst: int,
         group_per_minute: float,
     ) -> None:
-        self.global_bucket = Bucket(rate=per_second, capacity=max(1.0, per_second - 1))
+        slack = max(1.0, per_second * LATENCY_SLACK)
+        self.global_bucket = Bucket(rate=per_second, capacity=max(1.0, per_second - slack))
         self._private = (private_per_second, float(max(1, private_burst - 1)))
         self._group = (group_per_minute / 60.0, max(1.0, group_per_minute - 1))
         self._chats: dict[str, Bucket] = {}

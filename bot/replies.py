@@ -42,3 +42,36 @@ class Replier:
             op="edit",
             target_message_id=message_id,
         )
+
+    async def tracked(
+        self,
+        notice: str,
+        data: dict[str, Any],
+        *,
+        ref_key: str | None = None,
+        reply_to: int | None = None,
+    ) -> None:
+        """Queue a message remembered under `ref_key` (to edit later), maybe as a reply."""
+        await outbox.enqueue(
+            self._session,
+            to=self.recipient,
+            notice=notice,
+            data=data,
+            now=self._clock.now(),
+            kind=OutboxKind.reply,
+            ref_key=ref_key,
+            target_message_id=reply_to,
+        )
+
+    async def edit_ref(self, ref_key: str, notice: str, data: dict[str, Any]) -> None:
+        """Replace the message remembered under `ref_key` (sent earlier by `tracked`)."""
+        await outbox.enqueue(
+            self._session,
+            to=self.recipient,
+            notice=notice,
+            data=data,
+            now=self._clock.now(),
+            kind=OutboxKind.reply,
+            op="edit",
+            target_ref=ref_key,
+        )

@@ -107,7 +107,7 @@ class TicketSettings(Section):
     auto_assign: bool = False  # by category and building to the responsible steward or technician
     duplicate_window_minutes: int = Field(60, ge=0)
     sla: dict[Literal["normal", "urgent"], SlaTimes] = Field(
-        default_factory=lambda: {
+        default_factory=lambda: {  # type: ignore[arg-type]
             "urgent": SlaTimes(accept_minutes=15, finish_hours=4),
             "normal": SlaTimes(accept_minutes=120, finish_hours=48),
         }

@@ -69,7 +69,12 @@ def render_help(ctx: RenderContext) -> Rendered:
             _(
                 "• “My home” shows your address and who else is in your household. "
                 "Owners can invite family with the home's code and remove members."
-            )
+            ),
+            _(
+                "• “Repair” reports something broken, “Complaint” tells the property office "
+                "about a problem, and “My tickets” shows how each one is going. You can also "
+                "just type the problem, or send a photo or a voice note."
+            ),
         ]
     lines += [
         _("• /lang changes the language (简体中文, 繁體中文, English)."),

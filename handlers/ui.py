@@ -13,6 +13,10 @@ from services.identities import Person
 
 # Main-menu buttons. Pressing one sends its text, so handlers match every language's text.
 BTN_HOME = N_("🏠 My home")
+BTN_NOTICES = N_("📢 Notices")
+BTN_REPAIR = N_("🔧 Repair")
+BTN_COMPLAINT = N_("📣 Complaint")
+BTN_TICKETS = N_("📋 My tickets")
 BTN_LANGUAGE = N_("🌐 Language")
 BTN_HELP = N_("❓ Help")
 BTN_SHARE_PHONE = N_("📱 Share my phone number")
@@ -40,8 +44,10 @@ def menu_keyboard(_: Translator, kind: str) -> ReplyKeyboardMarkup:
         ]
     elif kind == "resident":
         rows = [
-            [KeyboardButton(text=_(BTN_HOME))],
-            [KeyboardButton(text=_(BTN_LANGUAGE)), KeyboardButton(text=_(BTN_HELP))],
+            [KeyboardButton(text=_(BTN_REPAIR)), KeyboardButton(text=_(BTN_COMPLAINT))],
+            [KeyboardButton(text=_(BTN_TICKETS)), KeyboardButton(text=_(BTN_NOTICES))],
+            [KeyboardButton(text=_(BTN_HOME)), KeyboardButton(text=_(BTN_HELP))],
+            [KeyboardButton(text=_(BTN_LANGUAGE))],
         ]
     else:
         rows = [[KeyboardButton(text=_(BTN_LANGUAGE)), KeyboardButton(text=_(BTN_HELP))]]
@@ -96,6 +102,52 @@ ERRORS: dict[str, str] = {
     "staff.not_allowed": N_("Sorry, your role does not allow this."),
     "household.remove_not_allowed": N_("Only the home's owner can remove its members."),
     "household.already_removed": N_("That person is no longer a member."),
+    "broadcast.title_length": N_("The title must be 1 to {max} characters long."),
+    "broadcast.body_length": N_("The text must be 1 to {max} characters long."),
+    "broadcast.template_fields": N_("Some details of the announcement are still missing."),
+    "broadcast.send_in_past": N_("That time has already passed. Please choose a later time."),
+    "broadcast.expires_before_send": N_(
+        "The announcement would expire before it is sent. Please choose a later expiry."
+    ),
+    "broadcast.unknown_template": N_("That kind of announcement no longer exists."),
+    "broadcast.missing": N_("That announcement no longer exists."),
+    "broadcast.not_cancellable": N_(
+        "This announcement has already been sent or cancelled, so it cannot be cancelled."
+    ),
+    "broadcast.not_a_recipient": N_("This announcement was not sent to you."),
+    "ticket.bad_category": N_("Please choose one of the kinds of problem on the buttons."),
+    "ticket.empty": N_(
+        "Please tell us what happened: type a few words, or send a photo or a voice note."
+    ),
+    "ticket.too_long": N_("That is too long. Please keep it under {max} characters."),
+    "ticket.too_many_photos": N_("You can send at most {max} photos; that one was not added."),
+    "ticket.too_many_voice": N_("You can send at most {max} voice note; that one was not added."),
+    "ticket.place_needed": N_("Please tell us where the problem is."),
+    "ticket.bad_visit_window": N_("Please choose a visit time on the buttons."),
+    "ticket.anonymous_complaints_only": N_("Only complaints can be sent anonymously."),
+    "ticket.no_household": N_("Reports are filed for a home. Please join your home first."),
+    "ticket.daily_limit": N_(
+        "Your home has sent {max} reports in the last day, the most we take. "
+        "If it is urgent, please call the property office."
+    ),
+    "ticket.not_allowed": N_(
+        "Sorry, this report is not one of yours, so you cannot see or change it."
+    ),
+    "ticket.illegal": N_(
+        "{number} has moved on in the meantime, so this can no longer be done. "
+        "Tap “📋 My tickets” to see where it stands."
+    ),
+    "ticket.bad_assignee": N_("That person cannot take this job. Please choose someone else."),
+    "ticket.reason_needed": N_("Please give a reason."),
+    "ticket.bad_rating": N_("Please choose from 1 to 5 stars."),
+    "ticket.reopen_too_late": N_(
+        "It is more than {days} days since the work was done, so it cannot be reopened. "
+        "Please report the problem again."
+    ),
+    "ticket.missing": N_("That report no longer exists."),
+    "ticket.closed": N_(
+        "{number} is closed, so nothing more can be added. Please report it again if needed."
+    ),
 }
 
 

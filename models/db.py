@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,6 +17,20 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import PoolResetState
+
+TX_CACHE = "linli_tx_cache"  # session.info key of `tx_cache`
+
+
+def tx_cache(session: Session | Any) -> dict[Any, Any]:
+    """A cache that lives as long as the session's current transaction (dropped at commit or
+    rollback), for values read in it that nothing else writes meanwhile (e.g. the FSM record
+    of a chat whose per-chat lock is held)."""
+    info: dict[Any, Any] = session.info
+    cache = info.get(TX_CACHE)
+    if cache is None:
+        cache = info[TX_CACHE] = {}
+    return cache
 
 
 class Database:
@@ -29,7 +45,13 @@ class Database:
         if self.is_sqlite:
             # One connection: SQLite has one writer anyway, and queueing for it in the event loop
             # is far cheaper than transactions sleeping in SQLite's busy handler.
-            kwargs.update(connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60)
+            kwargs.update(
+                connect_args={"timeout": 30},
+                pool_size=1,
+                max_overflow=0,
+                pool_timeout=60,
+                pool_reset_on_return=None,  # see _reset in _tune_sqlite
+            )
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
@@ -39,6 +61,7 @@ class Database:
         # A Session class per Database, so the after-commit hook is this database's only.
         sync_class = type("LinliSession", (Session,), {})
         event.listen(sync_class, "after_commit", self._after_commit)
+        event.listen(sync_class, "after_soft_rollback", _forget_transaction)
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False, sync_session_class=sync_class
         )
@@ -48,12 +71,17 @@ class Database:
         self._commit_hooks.append(hook)
 
     def _after_commit(self, session: Session) -> None:
+        session.info.pop(TX_CACHE, None)
         if session.info.pop("outbox_dirty", False):
             for hook in self._commit_hooks:
                 hook()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _forget_transaction(session: Session, _previous: Any) -> None:
+    session.info.pop(TX_CACHE, None)
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -74,6 +102,25 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    @event.listens_for(engine.sync_engine, "reset")
+    def _reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+        # The pool's reset-on-return, but only when a transaction is still open: SQLAlchemy's
+        # own rolls back after every commit too, one more round trip to aiosqlite's thread
+        # for each transaction. (aiosqlite's `in_transaction` reads sqlite3's flag in place.)
+        if state.terminate_only or not state.asyncio_safe or state.transaction_was_reset:
+            return
+        if dbapi_connection.driver_connection.in_transaction:
+            dbapi_connection.rollback()
+
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight to the driver (SQLAlchemy's documented `run_async`, aiosqlite's public
+        # `execute_fetchall`): one round trip to aiosqlite's thread where exec_driver_sql takes
+        # three (cursor, execute, close), and each is a thread hand-off plus an event-loop
+        # wake-up. This runs at the start of every transaction.
+        try:
+            conn.connection.dbapi_connection.run_async(
+                lambda driver: driver.execute_fetchall("BEGIN IMMEDIATE")
+            )
+        except sqlite3.Error as error:  # as SQLAlchemy reports it ("database is locked", …)
+            raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from error

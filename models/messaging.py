@@ -81,6 +81,8 @@ class MessageRef(Base):
     """A sent message we may edit later (a staff alert that updates in place)."""
 
     __tablename__ = "message_refs"
+    # A staff reply names only the message it answers: find what that message was about.
+    __table_args__ = (Index("ix_message_refs_chat_message", "channel", "chat_id", "message_id"),)
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     channel: Mapped[str] = mapped_column(String(20), default="telegram")

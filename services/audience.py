@@ -21,7 +21,7 @@ class Audience(Protocol):
     kind: ClassVar[str]
     community_id: int
 
-    def recipients(self) -> Select[tuple[int, str, str]]:
+    def recipients(self) -> Select[int, str, str]:
         """SELECT identity id, channel, external id — one row per person."""
         ...
 
@@ -47,7 +47,7 @@ def to_spec(value: Audience) -> dict[str, Any]:
     return {"kind": value.kind, **asdict(value)}  # type: ignore[call-overload]
 
 
-def _residents(*where: Any) -> Select[tuple[int, str, str]]:
+def _residents(*where: Any) -> Select[int, str, str]:
     return (
         select(ChatIdentity.id, ChatIdentity.channel, ChatIdentity.external_id)
         .join(Resident, and_(Resident.identity_id == ChatIdentity.id, Resident.active.is_(True)))
@@ -66,7 +66,7 @@ class Estate:
     kind: ClassVar[str] = "estate"
     community_id: int
 
-    def recipients(self) -> Select[tuple[int, str, str]]:
+    def recipients(self) -> Select[int, str, str]:
         return _residents(Building.community_id == self.community_id)
 
 
@@ -79,7 +79,7 @@ class Buildings:
     community_id: int
     building_ids: list[int] = field(default_factory=list)
 
-    def recipients(self) -> Select[tuple[int, str, str]]:
+    def recipients(self) -> Select[int, str, str]:
         return _residents(
             Building.community_id == self.community_id, Building.id.in_(self.building_ids)
         )
@@ -93,7 +93,7 @@ class StaffOnly:
     kind: ClassVar[str] = "staff"
     community_id: int
 
-    def recipients(self) -> Select[tuple[int, str, str]]:
+    def recipients(self) -> Select[int, str, str]:
         return (
             select(ChatIdentity.id, ChatIdentity.channel, ChatIdentity.external_id)
             .join(

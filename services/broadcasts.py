@@ -186,7 +186,7 @@ async def create(
     return broadcast
 
 
-def _content(broadcast: Broadcast, community: Community) -> dict[str, Any]:
+def content(broadcast: Broadcast, community: Community) -> dict[str, Any]:
     """What every recipient's message is rendered from."""
     return {
         "broadcast_id": broadcast.id,
@@ -222,7 +222,7 @@ async def release(
         people.c.id,
         literal("send"),
         literal("broadcast.notice"),
-        literal(_content(broadcast, community), type_=JSON),
+        literal(content(broadcast, community), type_=JSON),
         literal(OutboxKind.bulk.value),
         literal(URGENT_PRIORITY if broadcast.urgent else 30),
         literal(f"broadcast:{broadcast.id}:") + cast(people.c.id, String),
@@ -354,6 +354,8 @@ async def _show_progress(
     """Send (first) or update in place the progress line in the creator's chat."""
     if broadcast.creator_chat_id is None or current.as_dict() == broadcast.last_progress:
         return
+    if not first and broadcast.released_at is None:  # never released: no progress line yet
+        return
     broadcast.last_progress = current.as_dict()
     data = {
         **current.as_dict(),
@@ -406,6 +408,34 @@ async def refresh_progress(session: AsyncSession, *, now: datetime) -> int:
 
 
 # --- residents -------------------------------------------------------------------------------
+
+
+async def notice_for(
+    session: AsyncSession, *, broadcast: Broadcast, identity: ChatIdentity
+) -> dict[str, Any]:
+    """A received announcement shown again: its content, without “Got it” once confirmed."""
+    community = await session.get(Community, broadcast.community_id)
+    assert community is not None
+    data = content(broadcast, community)
+    if data["ack"] and broadcast.id in await acknowledged_ids(
+        session, identity=identity, broadcast_ids=[broadcast.id]
+    ):
+        data["ack"] = False
+    return data
+
+
+async def acknowledged_ids(
+    session: AsyncSession, *, identity: ChatIdentity, broadcast_ids: list[int]
+) -> set[int]:
+    """Which of these announcements this person has confirmed with “Got it”."""
+    if not broadcast_ids:
+        return set()
+    rows = await session.scalars(
+        select(BroadcastAck.broadcast_id).where(
+            BroadcastAck.identity_id == identity.id, BroadcastAck.broadcast_id.in_(broadcast_ids)
+        )
+    )
+    return set(rows)
 
 
 async def acknowledge(

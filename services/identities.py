@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from models import Building, ChatIdentity, Household, Resident, Staff
 from models.community import Community
@@ -29,6 +31,148 @@ class Person:
         return self.residencies[0] if self.residencies else None
 
 
+def person_query() -> Select[ChatIdentity, Resident, Staff]:
+    """One statement for who is writing: the identity, its active memberships, its staff record.
+
+    Parameters `channel` and `external_id`. One row per active membership, newest first (one
+    row with no membership when there is none; no row when the identity does not exist yet).
+    Build it once and reuse it: this runs on every update, and a statement object keeps its
+    compiled form and cache key. Callers may add columns (and outer joins) to it.
+    """
+    return (
+        select(ChatIdentity, Resident, Staff)
+        .outerjoin(
+            Resident, and_(Resident.identity_id == ChatIdentity.id, Resident.active.is_(True))
+        )
+        .outerjoin(Household, Household.id == Resident.household_id)
+        .outerjoin(Building, Building.id == Household.building_id)
+        .outerjoin(Community, Community.id == Building.community_id)
+        .outerjoin(
+            Staff,
+            and_(
+                Staff.channel == ChatIdentity.channel,
+                Staff.external_id == ChatIdentity.external_id,
+                Staff.active.is_(True),
+            ),
+        )
+        .where(
+            ChatIdentity.channel == bindparam("channel"),
+            ChatIdentity.external_id == bindparam("external_id"),
+        )
+        .options(
+            contains_eager(Resident.household)
+            .contains_eager(Household.building)
+            .contains_eager(Building.community)
+        )
+        .order_by(Resident.bound_at.desc(), Resident.id.desc())
+    )
+
+
+_PERSON_QUERY = person_query()
+
+
+def person_from_rows(rows: Sequence[Row[Any]] | Sequence[Sequence[Any]]) -> Person | None:
+    """The Person in the rows of `person_query()` (its first three columns); None when no rows."""
+    if not rows:
+        return None
+    first = rows[0]
+    residencies = [row[1] for row in rows if row[1] is not None]
+    return Person(identity=first[0], residencies=residencies, staff=first[2])
+
+
+def new_identity(
+    *,
+    channel: str,
+    external_id: str,
+    now: datetime,
+    display_name: str | None,
+    platform_language: str | None,
+) -> ChatIdentity:
+    return ChatIdentity(
+        channel=channel,
+        external_id=external_id,
+        display_name=display_name,
+        platform_language=platform_language,
+        created_at=now,
+        last_seen_at=now,
+        blocked=False,
+    )
+
+
+def refresh(
+    identity: ChatIdentity,
+    *,
+    now: datetime,
+    display_name: str | None = None,
+    platform_language: str | None = None,
+) -> None:
+    """Refresh what the platform says about a known identity (no write when nothing changed)."""
+    if identity.blocked:  # they wrote to us again, so they unblocked the bot
+        identity.blocked, identity.blocked_at = False, None
+    if display_name and identity.display_name != display_name:
+        identity.display_name = display_name
+    if platform_language and identity.platform_language != platform_language:
+        identity.platform_language = platform_language
+    if identity.last_seen_at is None or now - identity.last_seen_at > SEEN_RESOLUTION:
+        identity.last_seen_at = now
+
+
+async def identify(
+    session: AsyncSession,
+    *,
+    external_id: str,
+    now: datetime,
+    display_name: str | None = None,
+    platform_language: str | None = None,
+    channel: str = "telegram",
+) -> Person:
+    """`touch` and `load_person` in one: mostly one statement (two for a first contact)."""
+    rows = (
+        await session.execute(_PERSON_QUERY, {"channel": channel, "external_id": external_id})
+    ).all()
+    return await person_or_new(
+        session,
+        person_from_rows(rows),
+        channel=channel,
+        external_id=external_id,
+        now=now,
+        display_name=display_name,
+        platform_language=platform_language,
+    )
+
+
+async def person_or_new(
+    session: AsyncSession,
+    person: Person | None,
+    *,
+    channel: str,
+    external_id: str,
+    now: datetime,
+    display_name: str | None,
+    platform_language: str | None,
+) -> Person:
+    """Refresh a found person, or create the identity of a first contact (and find their staff
+    record: staff are known by their chat account before they ever write)."""
+    if person is not None:
+        refresh(
+            person.identity,
+            now=now,
+            display_name=display_name,
+            platform_language=platform_language,
+        )
+        return person
+    identity = new_identity(
+        channel=channel,
+        external_id=external_id,
+        now=now,
+        display_name=display_name,
+        platform_language=platform_language,
+    )
+    session.add(identity)
+    await session.flush()
+    return Person(identity=identity, residencies=[], staff=await _staff(session, identity))
+
+
 async def touch(
     session: AsyncSession,
     *,
@@ -45,26 +189,17 @@ async def touch(
         )
     )
     if identity is None:
-        identity = ChatIdentity(
+        identity = new_identity(
             channel=channel,
             external_id=external_id,
+            now=now,
             display_name=display_name,
             platform_language=platform_language,
-            created_at=now,
-            last_seen_at=now,
-            blocked=False,
         )
         session.add(identity)
         await session.flush()
         return identity
-    if identity.blocked:  # they wrote to us again, so they unblocked the bot
-        identity.blocked, identity.blocked_at = False, None
-    if display_name and identity.display_name != display_name:
-        identity.display_name = display_name
-    if platform_language and identity.platform_language != platform_language:
-        identity.platform_language = platform_language
-    if identity.last_seen_at is None or now - identity.last_seen_at > SEEN_RESOLUTION:
-        identity.last_seen_at = now
+    refresh(identity, now=now, display_name=display_name, platform_language=platform_language)
     return identity
 
 
@@ -74,21 +209,25 @@ async def load_person(session: AsyncSession, identity: ChatIdentity) -> Person:
         select(Resident)
         .where(Resident.identity_id == identity.id, Resident.active.is_(True))
         .options(
-            # One query with joins: this runs on every update.
             joinedload(Resident.household)
             .joinedload(Household.building)
             .joinedload(Building.community)
         )
         .order_by(Resident.bound_at.desc(), Resident.id.desc())
     )
-    staff = await session.scalar(
+    return Person(
+        identity=identity, residencies=list(residencies), staff=await _staff(session, identity)
+    )
+
+
+async def _staff(session: AsyncSession, identity: ChatIdentity) -> Staff | None:
+    return await session.scalar(
         select(Staff).where(
             Staff.channel == identity.channel,
             Staff.external_id == identity.external_id,
             Staff.active.is_(True),
         )
     )
-    return Person(identity=identity, residencies=list(residencies), staff=staff)
 
 
 async def set_language(session: AsyncSession, *, identity: ChatIdentity, language: str) -> None:

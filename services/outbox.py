@@ -10,12 +10,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import PRIORITY, DeliveryWorker, MessageRef, OutboxKind, OutboxMessage, OutboxStatus
+from models import (
+    PRIORITY,
+    ChatIdentity,
+    DeliveryWorker,
+    MessageRef,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,10 @@ async def enqueue(
     )
     session.info["outbox_dirty"] = True
     if dedupe_key is None:
-        session.add(OutboxMessage(**values))
+        # A plain INSERT now rather than an object for the unit of work to flush: nothing reads
+        # the row back in this transaction (it would be found: it is in the database), and
+        # this runs for nearly every update.
+        await session.execute(_INSERT, values)
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
@@ -73,6 +84,9 @@ async def enqueue(
         .values(**values)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
+
+
+_INSERT = insert(OutboxMessage.__table__)  # type: ignore[arg-type]
 
 
 WORKER_SILENCE = timedelta(seconds=10)  # a sender that has not beaten for this long is gone
@@ -114,6 +128,60 @@ async def reclaim(session: AsyncSession, *, now: datetime, lease: timedelta) -> 
     )
 
 
+@dataclass(frozen=True)
+class Addressee:
+    """What the sender needs of a row's recipient: their languages, and whether they blocked us."""
+
+    language: str | None
+    platform_language: str | None
+    blocked: bool
+
+
+def _of_recipient(column: Any) -> Any:
+    return select(column).where(ChatIdentity.id == OutboxMessage.identity_id).scalar_subquery()
+
+
+def _claim_statement(limit: int, *, postgresql: bool, with_addressees: bool) -> Any:
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == OutboxStatus.pending,
+            OutboxMessage.not_before <= bindparam("now"),
+        )
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .limit(limit)
+    )
+    if postgresql:
+        due = due.with_for_update(skip_locked=True)
+    returning: list[Any] = [OutboxMessage]
+    if with_addressees:
+        # The recipient's details in the same statement: no second query per batch.
+        returning += [
+            _of_recipient(ChatIdentity.language),
+            _of_recipient(ChatIdentity.platform_language),
+            _of_recipient(ChatIdentity.blocked),
+        ]
+    return (
+        update(OutboxMessage)
+        .where(
+            and_(
+                OutboxMessage.id.in_(due.scalar_subquery()),
+                OutboxMessage.status == OutboxStatus.pending,
+            )
+        )
+        .values(
+            status=OutboxStatus.sending,
+            claimed_at=bindparam("now"),
+            claimed_by=bindparam("worker"),
+        )
+        .returning(*returning)
+        .execution_options(synchronize_session=False)
+    )
+
+
+_CLAIMS: dict[tuple[int, bool, bool], Any] = {}  # built once per shape: this runs all the time
+
+
 async def claim_batch(
     session: AsyncSession, *, now: datetime, worker: str, limit: int
 ) -> list[OutboxMessage]:
@@ -123,29 +191,37 @@ async def claim_batch(
     uses FOR UPDATE SKIP LOCKED so several processes share the work; SQLite has one writer
     at a time (BEGIN IMMEDIATE), so the same UPDATE … RETURNING is already exclusive there.
     """
-    due = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.not_before <= now)
-        .order_by(OutboxMessage.priority, OutboxMessage.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(
-            and_(
-                OutboxMessage.id.in_(due.scalar_subquery()),
-                OutboxMessage.status == OutboxStatus.pending,
-            )
-        )
-        .values(status=OutboxStatus.sending, claimed_at=now, claimed_by=worker)
-        .returning(OutboxMessage)
-        .execution_options(synchronize_session=False)
-    )
-    rows = list(result.scalars())
-    rows.sort(key=lambda r: (r.priority, r.id))
+    rows, _ = await _claim(session, now=now, worker=worker, limit=limit, with_addressees=False)
     return rows
+
+
+async def claim_with_addressees(
+    session: AsyncSession, *, now: datetime, worker: str, limit: int
+) -> tuple[list[OutboxMessage], dict[int, Addressee]]:
+    """`claim_batch`, and the details of the rows' recipients (by identity id)."""
+    return await _claim(session, now=now, worker=worker, limit=limit, with_addressees=True)
+
+
+async def _claim(
+    session: AsyncSession, *, now: datetime, worker: str, limit: int, with_addressees: bool
+) -> tuple[list[OutboxMessage], dict[int, Addressee]]:
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    shape = (limit, postgresql, with_addressees)
+    statement = _CLAIMS.get(shape)
+    if statement is None:
+        statement = _CLAIMS[shape] = _claim_statement(
+            limit, postgresql=postgresql, with_addressees=with_addressees
+        )
+    result = await session.execute(statement, {"now": now, "worker": worker})
+    rows: list[OutboxMessage] = []
+    addressees: dict[int, Addressee] = {}
+    for row in result:
+        message = row[0]
+        rows.append(message)
+        if with_addressees and message.identity_id is not None and row[3] is not None:
+            addressees[message.identity_id] = Addressee(row[1], row[2], bool(row[3]))
+    rows.sort(key=lambda r: (r.priority, r.id))
+    return rows, addressees
 
 
 async def mark_sent(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -295,23 +296,29 @@ def _staff_may(staff: Staff | None, ticket: Ticket, action: Action) -> bool:
     return True
 
 
-async def act(
-    session: AsyncSession,
-    *,
-    ticket_id: int,
-    action: Action,
-    person: Person,
-    now: datetime,
-    settings: TicketSettings,
-    assignee_id: int | None = None,
-    reason: str | None = None,
-    rating: int | None = None,
-    comment: str | None = None,
-    media: list[MediaIn] | None = None,
+async def check(
+    session: AsyncSession, *, ticket_id: int, action: Action, person: Person, now: datetime
 ) -> Ticket:
-    """Apply one action. Refusals are audited and raise; illegal moves say why."""
-    ticket = await load(session, ticket_id)
+    """The ticket, when `person` may take `action` on it now; refusals are audited and raise.
+
+    `act` begins with this; handlers call it before asking for more (whom to assign, why
+    reject, photos of the work), so nobody is asked for what they may not do.
+    """
     resident_action = action in RESIDENT_ACTIONS
+    try:
+        ticket = await load(session, ticket_id)
+    except NotFound:  # a forged or stale button: refused and audited like any other
+        audit.record(
+            session,
+            now=now,
+            action=f"ticket.{action.value}",
+            actor_kind="resident" if resident_action else "staff",
+            actor_id=person.identity.id,
+            subject_type="ticket",
+            subject_id=ticket_id,
+            outcome="refused",
+        )
+        raise
     allowed = (
         _resident_may(person, ticket)
         if resident_action
@@ -331,9 +338,30 @@ async def act(
         raise NotAllowed(
             "ticket.not_allowed" if resident_action or person.staff else "staff.not_allowed"
         )
-    target = next_status(ticket.status, action)
-    if target is None:
+    if next_status(ticket.status, action) is None:
         raise DomainError("ticket.illegal", number=ticket.number, status=ticket.status.value)
+    return ticket
+
+
+async def act(
+    session: AsyncSession,
+    *,
+    ticket_id: int,
+    action: Action,
+    person: Person,
+    now: datetime,
+    settings: TicketSettings,
+    assignee_id: int | None = None,
+    reason: str | None = None,
+    rating: int | None = None,
+    comment: str | None = None,
+    media: list[MediaIn] | None = None,
+) -> Ticket:
+    """Apply one action. Refusals are audited and raise; illegal moves say why."""
+    resident_action = action in RESIDENT_ACTIONS
+    ticket = await check(session, ticket_id=ticket_id, action=action, person=person, now=now)
+    target = next_status(ticket.status, action)
+    assert target is not None  # check() refused it otherwise
     before = ticket.status
     await _apply(
         session,
@@ -537,7 +565,7 @@ async def add_message(
     )
     ticket.updated_at = now
     await session.flush()
-    data = {
+    data: dict[str, Any] = {
         "text": text.strip(),
         "media": [{"kind": m.kind, "file_id": m.file_id} for m in media or []],
     }

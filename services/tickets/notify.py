@@ -7,6 +7,7 @@ name, unit or room.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -243,6 +244,8 @@ async def relay_to_staff(
             now=now,
             kind=OutboxKind.alert,
             target_ref=f"ticket:{ticket.id}:alert:{group.id}",
+            # Remembered too, so a staff reply to it reaches the same ticket.
+            ref_key=f"ticket:{ticket.id}:said:{group.id}:{secrets.token_hex(6)}",
             data={
                 "ticket_id": ticket.id,
                 "number": ticket.number,

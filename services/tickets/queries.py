@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, bindparam, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,11 +67,11 @@ async def history(session: AsyncSession, *, ticket_id: int, person: Person) -> T
     return TicketPage(ticket=ticket, events=events, media=media)
 
 
-def queue_query(staff: Staff) -> Select[tuple[Ticket]]:
+def queue_query(staff: Staff) -> Select[Ticket]:
     """Open tickets in the staff member's scope, oldest first; technicians see theirs and the unassigned."""
     # The statuses go into the SQL as literals: asyncpg prepares statements, and only a plan
     # for the literal list can use the partial indexes over open tickets.
-    open_statuses = bindparam(
+    open_statuses: Any = bindparam(
         "open_statuses", [s.value for s in OPEN_STATUSES], expanding=True, literal_execute=True
     )
     query = select(Ticket).where(Ticket.status.in_(open_statuses))

@@ -274,26 +274,50 @@ async def test_the_queue_pages_oldest_first_and_a_technician_sees_theirs_and_the
         for i in range(3):
             person = await _person(session, 51001 + i)
             for minute in range(4):
-                await create(session, person=person, now=NOON + timedelta(minutes=minute * 3 + i),
-                             settings=SETTINGS, draft=TicketDraft(kind=TicketKind.repair,
-                                                                  category="electrical",
-                                                                  description=f"灯坏了 {i}-{minute}"))
+                await create(
+                    session,
+                    person=person,
+                    now=NOON + timedelta(minutes=minute * 3 + i),
+                    settings=SETTINGS,
+                    draft=TicketDraft(
+                        kind=TicketKind.repair,
+                        category="electrical",
+                        description=f"灯坏了 {i}-{minute}",
+                    ),
+                )
         dispatcher = await _person(session, DISPATCHER)
         technician = await _person(session, TECHNICIAN)
         first = await queue(session, staff=dispatcher.staff, limit=5)
-        rest = await queue(session, staff=dispatcher.staff, limit=50,
-                           after=(first[-1].created_at, first[-1].id))
+        rest = await queue(
+            session, staff=dispatcher.staff, limit=50, after=(first[-1].created_at, first[-1].id)
+        )
         numbers = [t.number for t in first + rest]
         assert numbers == [f"BX-{n:07d}" for n in (1, 5, 9, 2, 6, 10, 3, 7, 11, 4, 8, 12)]
         taken = first[0]
-        await act(session, ticket_id=taken.id, action=Action.grab, person=technician, now=NOON,
-                  settings=SETTINGS)
-        await act(session, ticket_id=first[1].id, action=Action.assign, person=dispatcher, now=NOON,
-                  settings=SETTINGS, assignee_id=dispatcher.staff.id)
+        await act(
+            session,
+            ticket_id=taken.id,
+            action=Action.grab,
+            person=technician,
+            now=NOON,
+            settings=SETTINGS,
+        )
+        await act(
+            session,
+            ticket_id=first[1].id,
+            action=Action.assign,
+            person=dispatcher,
+            now=NOON,
+            settings=SETTINGS,
+            assignee_id=dispatcher.staff.id,
+        )
         mine = await queue(session, staff=technician.staff, limit=50)
         assert len(mine) == 11 and first[1].id not in {t.id for t in mine}
         household = await for_household(session, household_id=taken.household_id, limit=3)
-        older = await for_household(session, household_id=taken.household_id, limit=3,
-                                    before_id=household[-1].id)
-        assert [t.id for t in household + older] == sorted((t.id for t in household + older), reverse=True)
+        older = await for_household(
+            session, household_id=taken.household_id, limit=3, before_id=household[-1].id
+        )
+        assert [t.id for t in household + older] == sorted(
+            (t.id for t in household + older), reverse=True
+        )
         assert len(household + older) == 4

@@ -1,0 +1,498 @@
+"""The outbox sender's throughput: its own ceiling, and how close it runs to Telegram's limit.
+
+    .venv/bin/python -m bench.delivery [--database-url URL] [--messages N] [--repeat R]
+        [--batches 50,200,1000] [--limit-seconds S] [--skip-limit] [--skip-ceiling] [--profile]
+
+(a) Ceiling, limits off. A broadcast of N messages (released by `services.broadcasts`, one
+    outbox row per bound resident) drained by `bot.delivery.Sender.drain_until_idle()` with
+    its token buckets raised out of the way, on SQLite (a temporary file) and on PostgreSQL
+    (`--database-url` is an admin URL: a fresh database is created and dropped for the run).
+    To measure the sender and not the Bot API, it sends to a stub: a raw asyncio HTTP server
+    in its own process answering every request with one fixed, valid `Message`. Baseline, in
+    the same run: the same aiogram Bot sending the same N messages to the stub in gathers of
+    one batch, with no database at all ("wire"), so sender/wire is what the outbox costs.
+    For context, the same drain against the real simulator (its own process, limits off).
+(b) The limit. The default sender (30/s bot-wide, 1/s per chat) against the simulator with
+    Telegram's default limits for at least S seconds: the rate achieved as a fraction of 30/s
+    (steady slope of the simulator's count, the first seconds' burst left out), the 429s the
+    simulator answered and its violation count.
+
+Loopback only; every server is a child process, stopped at the end. Prints figures, never
+asserts (exit status 0 unless the bench itself broke). The machine's other load (PostgreSQL,
+the stub, the simulator) shares its CPUs with the sender, as it would in production; each
+ceiling figure is the best of `--repeat` runs, and the load average is printed, because
+wall-clock rates on a busy machine vary. "CPU ms/msg" (this process's CPU time per message)
+varies much less: it is the figure to compare between versions.
+`--profile` runs cProfile over the PostgreSQL drain at the default batch size and prints the
+hot spots (py-spy, in the venv, gives a truer picture:
+`py-spy record -o out.svg -- .venv/bin/python -m bench.delivery --skip-limit`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import io
+import json
+import logging
+import multiprocessing
+import os
+import pstats
+import shutil
+import socket
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from core.settings import DEMO_TOKEN
+
+ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1/test"
+FIRST_ID = 3_000_001
+TELEGRAM_LIMIT = 30.0
+TARGET_CEILING = 2_000.0  # messages/s on PostgreSQL, limits off
+TARGET_FRACTION = 0.97  # of the 30/s limit, with no 429s
+BURST_SECONDS = 3.0  # left out of the steady-rate slope in (b)
+OFF = {"per_second": 1_000_000.0, "private_per_second": 1_000_000.0, "private_burst": 1000}
+
+
+# --- child processes: the stub Bot API and the simulator ------------------------------------------
+
+STUB_MESSAGE = json.dumps(
+    {
+        "ok": True,
+        "result": {
+            "message_id": 1,
+            "date": 1_763_780_000,
+            "chat": {"id": 1, "type": "private", "first_name": "x"},
+            "from": {
+                "id": 123456789,
+                "is_bot": True,
+                "first_name": "邻里",
+                "username": "linli_demo_bot",
+            },
+            "text": "ok",
+        },
+    }
+).encode()
+STUB_TRUE = b'{"ok":true,"result":true}'
+
+
+def _http_response(body: bytes) -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+
+SENT, DONE = _http_response(STUB_MESSAGE), _http_response(STUB_TRUE)
+
+
+class _StubProtocol(asyncio.Protocol):
+    """HTTP/1.1 keep-alive: a send* request gets the fixed Message, anything else `true`."""
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = self.buffer[:end].lower()
+            body_start = end + 4
+            if b"transfer-encoding: chunked" in head:
+                done = self.buffer.find(b"\r\n0\r\n\r\n", body_start - 2)
+                if done < 0:
+                    return
+                consumed = done + 7
+            else:
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                consumed = body_start + length
+                if len(self.buffer) < consumed:
+                    return
+            request_line = self.buffer[: self.buffer.find(b"\r\n")]
+            self.buffer = self.buffer[consumed:]
+            assert self.transport is not None
+            self.transport.write(SENT if b"/send" in request_line else DONE)
+
+
+def _serve_stub(port: int) -> None:
+    """Child process: the stub Bot API on 127.0.0.1:port until terminated."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(_StubProtocol, "127.0.0.1", port, backlog=1024)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def _serve_simulator(port: int, first_id: int, count: int, limits: bool) -> None:
+    """Child process: the simulator with `count` users who started the bot."""
+    import uvicorn
+
+    from simulator.app import create_app
+    from simulator.control import UserIn, create_user
+    from simulator.limits import Limits
+
+    app = create_app(DEMO_TOKEN, Limits(enabled=limits))
+    for user_id in range(first_id, first_id + count):
+        create_user(app.state.sim, UserIn(id=user_id, first_name=f"居民{user_id}"))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def child(target: Callable[..., None], *args: Any) -> AsyncIterator[str]:
+    """Run `target(port, *args)` in a spawned process; yield its base URL once it accepts."""
+    port = free_port()
+    process = multiprocessing.get_context("spawn").Process(
+        target=target, args=(port, *args), daemon=True
+    )
+    process.start()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.close()
+                break
+            except OSError:
+                if not process.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError(f"{target.__name__} did not start") from None
+                await asyncio.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.join(10)
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+
+
+# --- databases -------------------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def sqlite_database() -> AsyncIterator[str]:
+    from models.migrate import upgrade_async
+
+    folder = tempfile.mkdtemp(prefix="linli-bench-")
+    url = f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
+    try:
+        await upgrade_async(url)
+        yield url
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.asynccontextmanager
+async def postgresql_database(admin_url: str) -> AsyncIterator[str]:
+    """A fresh, migrated database next to `admin_url`'s, dropped afterwards."""
+    import asyncpg
+
+    from models.migrate import upgrade_async
+
+    admin = make_url(admin_url)
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"linli_bench_{uuid.uuid4().hex[:8]}"
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    try:
+        url = admin.set(database=name).render_as_string(hide_password=False)
+        await upgrade_async(url)
+        yield url
+    finally:
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+
+# --- measurements ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    label: str
+    messages: int
+    seconds: float
+    cpu_seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.seconds if self.seconds else float("nan")
+
+    @property
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu_seconds / self.messages if self.messages else float("nan")
+
+
+class Estate:
+    """One database with N bound residents; each `release()` is a new N-message broadcast."""
+
+    def __init__(self, url: str, count: int) -> None:
+        from models.db import Database
+
+        self.url = url
+        self.count = count
+        self.ids = list(range(FIRST_ID, FIRST_ID + count))
+        self.db = Database(url)
+
+    async def seed(self) -> None:
+        from tests.delivery.support import bind_residents
+
+        await bind_residents(self.db, self.ids, datetime.now(UTC))
+
+    async def release(self) -> int:
+        from tests.delivery.support import release_broadcast
+
+        return await release_broadcast(self.db, datetime.now(UTC), title="bench")
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def _sender(estate: Estate, api_base: str, **settings: Any) -> Any:
+    from core.clock import SystemClock
+    from core.settings import DeliverySettings
+    from tests.delivery.support import build_bot, build_sender
+
+    bot = build_bot(api_base, timeout=30)
+    return build_sender(estate.db, bot, DeliverySettings(**settings), SystemClock()), bot
+
+
+async def drain(
+    estate: Estate, api_base: str, label: str, batch: int, profile: cProfile.Profile | None = None
+) -> Figure:
+    """Release a broadcast and time `drain_until_idle` over it, limits off."""
+    await estate.release()
+    sender, bot = _sender(estate, api_base, batch_size=batch, **OFF)
+    try:
+        started, cpu = time.perf_counter(), time.process_time()
+        if profile is not None:
+            profile.enable()
+        sent = await sender.drain_until_idle(max_batches=1_000_000)
+        if profile is not None:
+            profile.disable()
+        return Figure(label, sent, time.perf_counter() - started, time.process_time() - cpu)
+    finally:
+        await bot.session.close()
+
+
+async def wire(api_base: str, count: int, batch: int) -> Figure:
+    """Baseline: the same Bot sending `count` messages in gathers of `batch`, no database."""
+    from tests.delivery.support import build_bot
+
+    bot = build_bot(api_base, timeout=30)
+    try:
+        await bot.send_message(FIRST_ID, "warm-up")
+        started, cpu = time.perf_counter(), time.process_time()
+        for start in range(0, count, batch):
+            chunk = range(FIRST_ID + start, FIRST_ID + min(count, start + batch))
+            await asyncio.gather(*(bot.send_message(chat, "通知") for chat in chunk))
+        return Figure(
+            f"wire, batch {batch}", count, time.perf_counter() - started, time.process_time() - cpu
+        )
+    finally:
+        await bot.session.close()
+
+
+def best(figures: list[Figure]) -> Figure:
+    return max(figures, key=lambda f: f.rate)
+
+
+def print_figures(title: str, figures: list[Figure], baseline: dict[int, Figure]) -> None:
+    print(f"\n{title}")
+    print(f"  {'run':<44} {'messages':>8} {'seconds':>8} {'msg/s':>8} {'CPU ms/msg':>10} ratio")
+    for f in figures:
+        batch = int(f.label.rsplit(" ", 1)[-1]) if f.label[-1].isdigit() else 0
+        base = baseline.get(batch)
+        ratio = f"{f.rate / base.rate:5.2f} of wire" if base and base is not f else ""
+        print(
+            f"  {f.label:<44} {f.messages:>8} {f.seconds:>8.2f} {f.rate:>8.0f} "
+            f"{f.cpu_ms:>10.3f} {ratio}"
+        )
+
+
+async def ceiling(args: argparse.Namespace) -> dict[str, Figure]:
+    """(a): stub and simulator, SQLite and PostgreSQL, several batch sizes."""
+    results: dict[str, Figure] = {}
+    batches = [int(b) for b in args.batches.split(",")]
+    runs = range(args.repeat)
+    async with child(_serve_stub) as stub:
+        baseline = {b: best([await wire(stub, args.messages, b) for _ in runs]) for b in batches}
+        print_figures("Baseline: aiogram Bot → stub, no database", list(baseline.values()), {})
+        backends: list[tuple[str, Any]] = [("SQLite", sqlite_database())]
+        if args.database_url:
+            backends.append(("PostgreSQL", postgresql_database(args.database_url)))
+        for name, database in backends:
+            try:
+                async with database as url:
+                    estate = Estate(url, args.messages)
+                    try:
+                        await estate.seed()
+                        figures = []
+                        for b in batches:
+                            label = f"{name} sender → stub, batch {b}"
+                            f = best([await drain(estate, stub, label, b) for _ in runs])
+                            figures.append(f)
+                            results[f"{name}:{b}"] = f
+                        async with child(
+                            _serve_simulator, FIRST_ID, args.messages, False
+                        ) as simulator:
+                            label = f"{name} sender → simulator, batch 50"
+                            f = best([await drain(estate, simulator, label, 50) for _ in runs])
+                        figures.append(f)
+                        results[f"{name}:sim"] = f
+                        print_figures(f"(a) Ceiling on {name}, limits off", figures, baseline)
+                        if args.profile and name == "PostgreSQL":
+                            profile = cProfile.Profile()
+                            await drain(estate, stub, "profiled", 50, profile)
+                            print_profile(profile)
+                    finally:
+                        await estate.close()
+            except (OSError, ImportError) as exc:
+                print(f"\n(a) {name}: skipped ({type(exc).__name__}: {exc})")
+    return results
+
+
+def print_profile(profile: cProfile.Profile) -> None:
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out).strip_dirs()
+    stats.sort_stats("tottime").print_stats(20)
+    stats.sort_stats("cumulative").print_stats(25)
+    print("\ncProfile of the PostgreSQL drain (batch 50):")
+    print(out.getvalue())
+
+
+async def at_the_limit(args: argparse.Namespace) -> None:
+    """(b): the default sender against the simulator's default limits for ≥ S seconds."""
+    count = int(TELEGRAM_LIMIT * (args.limit_seconds + BURST_SECONDS)) + 30
+    async with sqlite_database() as url:
+        estate = Estate(url, count)
+        await estate.seed()
+        async with child(_serve_simulator, FIRST_ID, count, True) as simulator:
+            sender, bot = _sender(estate, simulator)  # every default: 30/s, 1/s per chat
+            stop = asyncio.Event()
+            samples: list[tuple[float, int]] = []
+            async with httpx.AsyncClient(base_url=simulator + "/control", timeout=10) as control:
+                await estate.release()
+                started = time.perf_counter()
+                running = asyncio.create_task(sender.run(stop))
+                deadline = started + args.limit_seconds * 2 + 30
+                while True:
+                    stats = (await control.get("/stats")).json()
+                    samples.append((time.perf_counter() - started, stats["bot_messages"]))
+                    if stats["bot_messages"] >= count or time.perf_counter() > deadline:
+                        break
+                    await asyncio.sleep(0.25)
+                stop.set()
+                await running
+                await bot.session.close()
+                stats = (await control.get("/stats")).json()
+    await estate.close()
+    elapsed = samples[-1][0]
+    steady = [(t, n) for t, n in samples if t >= BURST_SECONDS]
+    slope = _slope(steady)
+    too_many = sum(n for key, n in stats["errors"].items() if key.startswith("429"))
+    print(f"\n(b) Default sender vs the simulator's default limits ({TELEGRAM_LIMIT:.0f}/s)")
+    print(f"  messages sent                 {stats['bot_messages']} in {elapsed:.1f} s")
+    print(f"  overall rate (with the burst) {stats['bot_messages'] / elapsed:.2f} msg/s")
+    print(
+        f"  steady rate after {BURST_SECONDS:.0f} s         {slope:.2f} msg/s over "
+        f"{steady[-1][0] - steady[0][0]:.1f} s = {slope / TELEGRAM_LIMIT:.1%} of the limit "
+        f"(target ≥ {TARGET_FRACTION:.0%})"
+    )
+    print(f"  429 answers                   {too_many}")
+    print(f"  simulator violations          {stats['violations']}")
+
+
+def _slope(points: list[tuple[float, int]]) -> float:
+    """Least-squares messages per second."""
+    if len(points) < 2:
+        return float("nan")
+    n = len(points)
+    mean_t = sum(t for t, _ in points) / n
+    mean_m = sum(m for _, m in points) / n
+    num = sum((t - mean_t) * (m - mean_m) for t, m in points)
+    den = sum((t - mean_t) ** 2 for t, _ in points)
+    return num / den if den else float("nan")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.delivery", description=__doc__)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("LINLI_BENCH_DATABASE_URL", ADMIN_URL),
+        help=f"PostgreSQL admin URL (default {ADMIN_URL}); '' to skip PostgreSQL",
+    )
+    parser.add_argument("--messages", type=int, default=5_000, help="per ceiling run")
+    parser.add_argument("--repeat", type=int, default=2, help="ceiling runs; the best is shown")
+    parser.add_argument("--batches", default="50,200,1000", help="batch sizes for (a)")
+    parser.add_argument("--limit-seconds", type=float, default=60.0, help="length of (b)")
+    parser.add_argument("--skip-limit", action="store_true", help="only (a)")
+    parser.add_argument("--skip-ceiling", action="store_true", help="only (b)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the PostgreSQL drain")
+    return parser.parse_args(argv)
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    print(
+        f"bench.delivery: {os.cpu_count()} CPUs, load average {_load()}; "
+        f"{args.messages} messages per ceiling run, best of {args.repeat}"
+    )
+    if not args.skip_ceiling:
+        results = await ceiling(args)
+        pg = results.get("PostgreSQL:50")
+        if pg is not None:
+            verdict = "meets" if pg.rate >= TARGET_CEILING else "MISSES"
+            print(
+                f"\nPostgreSQL ceiling at the default batch size: {pg.rate:.0f} msg/s "
+                f"({verdict} the {TARGET_CEILING:.0f} msg/s target)"
+            )
+    if not args.skip_limit:
+        await at_the_limit(args)
+    print(f"\nload average at the end: {_load()}")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    asyncio.run(main_async(parse_args(argv)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

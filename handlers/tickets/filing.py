@@ -1,0 +1,484 @@
+"""Reporting a repair (/repair) or a complaint (/complaint), one plain question at a time.
+
+category → where (my home, or a public place typed in a few words) → what happened (text
+and/or a voice note) → up to five photos → how urgent → (repairs) a visit window, or
+(complaints) whether to stay anonymous to staff → a summary with Edit and Submit.
+
+The answers live in the FSM data (the database by default, so a restart loses nothing);
+photos and voice notes are kept as Telegram file ids. Each step is the first one still
+unanswered, so "Edit" forgets one answer and the person comes back to the summary after
+giving it again. services.tickets.lifecycle.create checks everything once more on Submit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+from bot.replies import Replier
+from bot.routing import Routes
+from core.clock import Clock
+from core.settings import Settings
+from handlers.tickets.form import (
+    FORGETS,
+    NOTICE_OF,
+    PLACE_MAX,
+    Filing,
+    Step,
+    WizAction,
+    WizardCb,
+    count_of,
+    draft_of,
+    media_of,
+    next_state,
+    view,
+)
+from handlers.ui import (
+    BTN_COMPLAINT,
+    BTN_REPAIR,
+    Button,
+    error_text,
+    kind_of,
+)
+from models import TicketKind, Urgency
+from services import matcher
+from services.errors import DomainError
+from services.identities import Person
+from services.tickets import lifecycle, rules
+
+router = Routes("tickets_filing")
+private = F.chat.type == "private"
+not_command = ~F.text.startswith("/")  # also true for photos, voice notes, stickers…
+typed = F.text & not_command  # commands typed mid-form go to their own handlers
+
+
+# --- moving through the form ---------------------------------------------------------------
+
+
+async def begin(
+    kind: TicketKind,
+    *,
+    person: Person,
+    reply: Replier,
+    state: FSMContext,
+    prefill: dict[str, Any] | None = None,
+) -> None:
+    """Start a fresh form (replacing any earlier one) and ask its first open question."""
+    if person.resident is None:
+        await state.clear()
+        await reply("ticket_form.need_home", kind=kind_of(person))
+        return
+    data: dict[str, Any] = {"kind": kind.value, "description": "", "media": []}
+    data.update(prefill or {})
+    await advance(reply, state, person, data)
+
+
+async def advance(
+    reply: Replier, state: FSMContext, person: Person, data: dict[str, Any], **extra: Any
+) -> None:
+    """Save the answers and ask the next question (or show the summary)."""
+    step = next_state(data)
+    await state.set_state(step)
+    await state.set_data(data)
+    await reply(NOTICE_OF[step.state], **view(data, person), **extra)
+
+
+async def _close_prompt(
+    query: CallbackQuery, reply: Replier, notice: str, data: dict[str, Any], **extra: Any
+) -> None:
+    """Replace the pressed question's buttons with the answer given."""
+    if isinstance(query.message, Message):
+        await reply.edit(query.message.message_id, notice, **data, **extra)
+
+
+# --- handlers: starting ----------------------------------------------------------------------
+
+
+@router.message(private, Command("repair"))
+@router.message(private, Button(BTN_REPAIR))
+async def start_repair(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """Start reporting a repair: first, what needs repairing."""
+    await begin(TicketKind.repair, person=person, reply=reply, state=state)
+
+
+@router.message(private, Command("complaint"))
+@router.message(private, Button(BTN_COMPLAINT))
+async def start_complaint(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """Start a complaint: first, what it is about."""
+    await begin(TicketKind.complaint, person=person, reply=reply, state=state)
+
+
+# --- handlers: buttons -----------------------------------------------------------------------
+
+
+@router.callback_query(StateFilter(Filing), WizardCb.filter(F.action == WizAction.cancel))
+async def cancel_form(
+    query: CallbackQuery, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """Drop the form; nothing is sent."""
+    await state.clear()
+    if isinstance(query.message, Message):
+        await reply.edit(query.message.message_id, "ticket_form.cancelled")
+    await reply("common.cancelled", kind=kind_of(person))
+    await query.answer()
+
+
+@router.callback_query(Filing.category, WizardCb.filter(F.action == WizAction.category))
+async def picked_category(
+    query: CallbackQuery,
+    callback_data: WizardCb,
+    person: Person,
+    reply: Replier,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    """Remember the category and ask where."""
+    data = await state.get_data()
+    if callback_data.value not in rules.CATEGORIES[TicketKind(data["kind"])]:
+        await query.answer(_("This button is no longer valid."))
+        return
+    data["category"] = callback_data.value
+    await _close_prompt(
+        query, reply, "ticket_form.ask_category", view(data, person), chosen=callback_data.value
+    )
+    await advance(reply, state, person, data)
+    await query.answer()
+
+
+@router.callback_query(Filing.where, WizardCb.filter(F.action == WizAction.where))
+async def picked_where(
+    query: CallbackQuery,
+    callback_data: WizardCb,
+    person: Person,
+    reply: Replier,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    """Home, or a public place (then ask which)."""
+    if callback_data.value not in ("home", "public"):
+        await query.answer(_("This button is no longer valid."))
+        return
+    data = await state.get_data()
+    data["location"] = callback_data.value
+    if callback_data.value == "home":
+        data.pop("place", None)
+    await _close_prompt(
+        query, reply, "ticket_form.ask_where", view(data, person), chosen=callback_data.value
+    )
+    await advance(reply, state, person, data)
+    await query.answer()
+
+
+@router.callback_query(Filing.photos, WizardCb.filter(F.action == WizAction.photos_done))
+async def photos_done(
+    query: CallbackQuery, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """No (more) photos: on to urgency."""
+    data = await state.get_data()
+    data["photos_done"] = True
+    if isinstance(query.message, Message):
+        await reply.edit(
+            query.message.message_id, "ticket_form.photos_closed", **view(data, person)
+        )
+    await advance(reply, state, person, data)
+    await query.answer()
+
+
+@router.callback_query(Filing.photos, WizardCb.filter(F.action == WizAction.photos_clear))
+async def photos_clear(
+    query: CallbackQuery, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """Forget the photos sent so far (the voice note stays)."""
+    data = await state.get_data()
+    data["media"] = [m for m in data.get("media", []) if m["kind"] != "photo"]
+    if isinstance(query.message, Message):
+        await reply.edit(
+            query.message.message_id, "ticket_form.photos_closed", **view(data, person)
+        )
+    await advance(reply, state, person, data)
+    await query.answer("🗑")
+
+
+@router.callback_query(Filing.urgency, WizardCb.filter(F.action == WizAction.urgency))
+async def picked_urgency(
+    query: CallbackQuery,
+    callback_data: WizardCb,
+    person: Person,
+    reply: Replier,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    """Normal or urgent."""
+    if callback_data.value not in (Urgency.normal, Urgency.urgent):
+        await query.answer(_("This button is no longer valid."))
+        return
+    data = await state.get_data()
+    data["urgency"] = callback_data.value
+    await _close_prompt(
+        query, reply, "ticket_form.ask_urgency", view(data, person), chosen=callback_data.value
+    )
+    await advance(reply, state, person, data)
+    await query.answer()
+
+
+@router.callback_query(Filing.window, WizardCb.filter(F.action == WizAction.window))
+async def picked_window(
+    query: CallbackQuery,
+    callback_data: WizardCb,
+    person: Person,
+    reply: Replier,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    """When a visit suits."""
+    if callback_data.value not in rules.VISIT_WINDOWS:
+        await query.answer(_("This button is no longer valid."))
+        return
+    data = await state.get_data()
+    data["visit_window"] = callback_data.value
+    await _close_prompt(
+        query, reply, "ticket_form.ask_window", view(data, person), chosen=callback_data.value
+    )
+    await advance(reply, state, person, data)
+    await query.answer()
+
+
+@router.callback_query(Filing.anonymous, WizardCb.filter(F.action == WizAction.anonymous))
+async def picked_anonymous(
+    query: CallbackQuery,
+    callback_data: WizardCb,
+    person: Person,
+    reply: Replier,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    """Whether staff may see who complains."""
+    if callback_data.value not in ("0", "1"):
+        await query.answer(_("This button is no longer valid."))
+        return
+    data = await state.get_data()
+    data["anonymous"] = callback_data.value == "1"
+    await _close_prompt(
+        query, reply, "ticket_form.ask_anonymous", view(data, person), chosen=callback_data.value
+    )
+    await advance(reply, state, person, data)
+    await query.answer()
+
+
+@router.callback_query(Filing.summary, WizardCb.filter(F.action == WizAction.edit))
+async def edit_step(
+    query: CallbackQuery,
+    callback_data: WizardCb,
+    person: Person,
+    reply: Replier,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    """Ask one question again; the summary comes back once it is answered."""
+    if callback_data.value not in Step.__members__:
+        await query.answer(_("This button is no longer valid."))
+        return
+    data = await state.get_data()
+    if isinstance(query.message, Message):
+        await reply.edit(
+            query.message.message_id, "ticket_form.summary", **view(data, person), closed="editing"
+        )
+    for key in FORGETS[Step(callback_data.value)]:
+        data.pop(key, None)
+    await advance(reply, state, person, data)
+    await query.answer()
+
+
+@router.callback_query(Filing.summary, WizardCb.filter(F.action == WizAction.submit))
+async def submit(
+    query: CallbackQuery,
+    person: Person,
+    reply: Replier,
+    state: FSMContext,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    _: Translator,
+) -> None:
+    """File the ticket; the service's “ticket.created” notice is the receipt."""
+    data = await state.get_data()
+    try:
+        await lifecycle.create(
+            session,
+            person=person,
+            draft=draft_of(data),
+            now=clock.now(),
+            settings=settings.tickets,
+        )
+    except DomainError as exc:
+        await query.answer(error_text(_, exc.key, exc.data), show_alert=True)
+        if exc.key in ("ticket.no_household", "ticket.daily_limit"):
+            await state.clear()
+        await reply("error", key=exc.key, **exc.data)
+        return
+    await state.clear()
+    if isinstance(query.message, Message):
+        await reply.edit(
+            query.message.message_id,
+            "ticket_form.summary",
+            **view(data, person),
+            closed="submitted",
+        )
+    await query.answer("✓")
+
+
+# --- handlers: typed answers, voice notes and photos -----------------------------------------
+
+
+@router.message(private, Filing.category, typed)
+async def typed_instead_of_category(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """Words typed instead of a tap: pick the category from them when we can."""
+    data = await state.get_data()
+    text = (message.text or "").strip()
+    match = matcher.classify(text)
+    if match.kind == data["kind"] and match.category in rules.CATEGORIES[TicketKind(data["kind"])]:
+        data["category"] = match.category
+        if not data.get("described") and len(text) <= rules.DESCRIPTION_MAX:
+            data["description"], data["described"] = text, True
+        data["urgent_hint"] = data.get("urgent_hint") or match.urgent_hint
+        await advance(reply, state, person, data)
+        return
+    await reply("ticket_form.ask_category", **view(data, person), hint="buttons")
+
+
+@router.message(private, Filing.place, typed)
+async def typed_place(message: Message, person: Person, reply: Replier, state: FSMContext) -> None:
+    """The public place, in a few words."""
+    place = (message.text or "").strip()
+    if len(place) > PLACE_MAX:
+        await reply("error", key="ticket.too_long", max=PLACE_MAX)
+        return
+    data = await state.get_data()
+    data["place"] = place
+    await advance(reply, state, person, data)
+
+
+@router.message(private, Filing.describe, typed)
+async def typed_description(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """What happened, typed (replaces an earlier description when editing)."""
+    text = (message.text or "").strip()
+    if len(text) > rules.DESCRIPTION_MAX:
+        await reply("error", key="ticket.too_long", max=rules.DESCRIPTION_MAX)
+        return
+    data = await state.get_data()
+    data["description"], data["described"] = text, True
+    await advance(reply, state, person, data)
+
+
+@router.message(private, Filing.describe, F.voice)
+async def spoken_description(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """What happened, as a voice note (replaces an earlier one)."""
+    data = await state.get_data()
+    voice = media_of(message)
+    data["media"] = [m for m in data.get("media", []) if m["kind"] != "voice"] + [voice]
+    data["described"] = True
+    await advance(reply, state, person, data)
+
+
+@router.message(private, Filing.describe, F.photo)
+@router.message(private, Filing.photos, F.photo)
+async def photo_sent(message: Message, person: Person, reply: Replier, state: FSMContext) -> None:
+    """Keep a photo (at most rules.MAX_PHOTOS); its caption adds to the description."""
+    data = await state.get_data()
+    if count_of(data, "photo") >= rules.MAX_PHOTOS:
+        await reply("error", key="ticket.too_many_photos", max=rules.MAX_PHOTOS)
+        return
+    data["media"] = [*data.get("media", []), media_of(message)]
+    caption = (message.caption or "").strip()
+    if caption and _add_words(data, caption) and not data.get("described"):
+        data["described"] = True  # the caption says what happened: on to more photos
+        await advance(reply, state, person, data)
+        return
+    await state.set_data(data)
+    step = "describe" if not data.get("described") else "photos"
+    await reply("ticket_form.added", **view(data, person), what="photo", step=step)
+
+
+@router.message(private, Filing.photos, F.voice)
+async def voice_with_photos(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """A voice note added while sending photos (one per report)."""
+    data = await state.get_data()
+    if count_of(data, "voice") >= rules.MAX_VOICE:
+        await reply("error", key="ticket.too_many_voice", max=rules.MAX_VOICE)
+        return
+    data["media"] = [*data.get("media", []), media_of(message)]
+    await state.set_data(data)
+    await reply("ticket_form.added", **view(data, person), what="voice", step="photos")
+
+
+@router.message(private, Filing.photos, typed)
+async def words_with_photos(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """More words while sending photos: added to the description."""
+    data = await state.get_data()
+    if not _add_words(data, (message.text or "").strip()):
+        await reply("error", key="ticket.too_long", max=rules.DESCRIPTION_MAX)
+        return
+    await state.set_data(data)
+    await reply("ticket_form.added", **view(data, person), what="text", step="photos")
+
+
+def _add_words(data: dict[str, Any], text: str) -> bool:
+    """Append to the description; False when it would be too long."""
+    current = data.get("description") or ""
+    combined = f"{current}\n{text}" if current else text
+    if len(combined) > rules.DESCRIPTION_MAX:
+        return False
+    data["description"] = combined
+    return True
+
+
+# --- handlers: anything else at a step -------------------------------------------------------
+
+BUTTON_STEPS = (Filing.category, Filing.where, Filing.urgency, Filing.window, Filing.anonymous)
+
+
+@router.message(private, StateFilter(*BUTTON_STEPS, Filing.summary), not_command)
+async def use_the_buttons(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """Typing or a sticker where a button is expected: ask the same question again."""
+    data = await state.get_data()
+    current = await state.get_state()
+    await reply(NOTICE_OF[current], **view(data, person), hint="buttons")
+
+
+@router.message(private, Filing.place, not_command)
+@router.message(private, Filing.describe, not_command)
+@router.message(private, Filing.photos, not_command)
+async def wrong_kind_of_message(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """A sticker, file or location where words, a voice note or photos are expected."""
+    data = await state.get_data()
+    current = await state.get_state()
+    hint = {
+        Filing.place.state: "place",
+        Filing.describe.state: "describe",
+        Filing.photos.state: "photos",
+    }.get(current, "")
+    await reply(NOTICE_OF[current], **view(data, person), hint=hint)

@@ -1,0 +1,122 @@
+"""/queue for staff in private chat: open tickets in their area, oldest first, and one
+ticket opened with its whole history (internal notes included) and its action buttons."""
+
+from __future__ import annotations
+
+from aiogram import F
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+from bot.replies import Replier
+from core.clock import Clock
+from core.settings import Settings
+from handlers.tickets_staff import views
+from handlers.tickets_staff.base import (
+    MAX_ID,
+    Act,
+    QueueCb,
+    QueueStep,
+    TicketCb,
+    private,
+    refusal,
+    router,
+)
+from services.errors import DomainError
+from services.identities import Person
+
+ok_id = F.ticket_id.func(lambda value: 0 < value <= MAX_ID)
+
+
+@router.message(private, Command("queue"))
+async def show_queue(
+    message: Message, person: Person, session: AsyncSession, clock: Clock, reply: Replier
+) -> None:
+    """List the open tickets in the staff member's area, oldest first, overdue ones marked."""
+    if person.staff is None:
+        await reply("tickets.staff_only")
+        return
+    await reply(
+        "tickets.queue", **await views.queue_page(session, staff=person.staff, now=clock.now())
+    )
+
+
+@router.callback_query(QueueCb.filter(ok_id & (F.step == QueueStep.more)))
+async def more(
+    query: CallbackQuery,
+    callback_data: QueueCb,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    reply: Replier,
+    _: Translator,
+) -> None:
+    """“More”: the next page, after the last ticket shown."""
+    if person.staff is None:
+        await query.answer(refusal(_, DomainError("staff.not_allowed")), show_alert=True)
+        return
+    try:
+        page = await views.queue_page(
+            session, staff=person.staff, now=clock.now(), after_id=callback_data.ticket_id
+        )
+    except DomainError as exc:
+        await query.answer(refusal(_, exc), show_alert=True)
+        return
+    await reply("tickets.queue", **page)
+    await query.answer()
+
+
+@router.callback_query(QueueCb.filter(ok_id & (F.step == QueueStep.open)))
+@router.callback_query(TicketCb.filter(ok_id & (F.action == Act.detail)))
+async def open_ticket(
+    query: CallbackQuery,
+    callback_data: QueueCb | TicketCb,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    reply: Replier,
+    _: Translator,
+) -> None:
+    """Open one ticket: details, history with internal notes, and its action buttons."""
+    try:
+        data = await views.detail(
+            session,
+            ticket_id=callback_data.ticket_id,
+            person=person,
+            now=clock.now(),
+            zone=settings.zone,
+        )
+    except DomainError as exc:
+        await query.answer(refusal(_, exc), show_alert=True)
+        return
+    await reply("ticket.detail", **data)
+    await query.answer()
+
+
+@router.callback_query(TicketCb.filter(ok_id & (F.action == Act.photos)))
+async def send_photos(
+    query: CallbackQuery,
+    callback_data: TicketCb,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    reply: Replier,
+    _: Translator,
+) -> None:
+    """“Photos”: the ticket's photos (the resident's and the work's) as an album here."""
+    try:
+        data = await views.detail(
+            session,
+            ticket_id=callback_data.ticket_id,
+            person=person,
+            now=clock.now(),
+            zone=settings.zone,
+        )
+    except DomainError as exc:
+        await query.answer(refusal(_, exc), show_alert=True)
+        return
+    await reply("ticket.photos", number=data["number"], photos=data["photo_ids"])
+    await query.answer()

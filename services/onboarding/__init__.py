@@ -1,0 +1,44 @@
+"""Residents joining their household: by binding code, by matching phone, or by staff approval.
+
+Every outcome that someone must hear about is written to the outbox here, in the same
+transaction as the change, so a committed binding is never silent and a rolled-back one
+never announced.
+"""
+
+from services.onboarding.codes import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    CodeMatch,
+    bind_with_code,
+    check_code,
+    looks_like_code,
+    new_code,
+    normalize_code,
+    rotate_code,
+    unique_code,
+)
+from services.onboarding.homes import address_for, buildings_of, rooms_of, units_of
+from services.onboarding.members import bind_by_phone, members, remove_member
+from services.onboarding.requests import decide_request, request_binding
+
+__all__ = [
+    "CODE_ALPHABET",
+    "CODE_LENGTH",
+    "CodeMatch",
+    "address_for",
+    "bind_by_phone",
+    "bind_with_code",
+    "buildings_of",
+    "check_code",
+    "decide_request",
+    "looks_like_code",
+    "members",
+    "new_code",
+    "normalize_code",
+    "remove_member",
+    "request_binding",
+    "rooms_of",
+    "rotate_code",
+    "unique_code",
+    "units_of",
+]

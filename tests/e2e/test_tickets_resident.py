@@ -1,0 +1,453 @@
+"""Repairs and complaints as residents see them: the form, offers, /tickets, rating, refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.i18n import Catalogue
+from bot.notices import RenderContext, Rendered, notices
+from handlers.tickets.form import WizAction, WizardCb
+from handlers.tickets.offers import OfferAction, OfferCb
+from handlers.tickets.pages import TicketAction, TicketCb
+from models import (
+    AuditEntry,
+    FsmRecord,
+    Ticket,
+    TicketKind,
+    TicketMedia,
+    TicketStatus,
+)
+from services import identities
+from services.households import find_household
+from services.tickets.lifecycle import TicketDraft, act, add_message, create
+from services.tickets.machine import Action
+from tests.e2e.conftest import Product
+from tests.e2e.harness import Message, Sim, buttons, text_of
+
+ZHANG, LI = 10001, 10002  # 张阿姨 owns 1栋1单元101 (roster phone); Mr Li reads English
+DISPATCHER, TECHNICIAN = 900002, 900004
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def wiz(action: WizAction, value: str = "") -> str:
+    return WizardCb(action=action, value=value).pack()
+
+
+def has_button(data: str) -> Any:
+    return lambda m: any(d == data for _t, d in buttons(m))
+
+
+async def press(sim: Sim, user: int, message: Message, data: str) -> dict[str, Any]:
+    """Press the button carrying exactly this callback data; returns the bot's answer."""
+    assert any(d == data for _t, d in buttons(message)), f"no {data!r} in {buttons(message)}"
+    pressed = await sim.press(user, user, message["message_id"], data)
+    return await sim.callback_answer(pressed["callback_query_id"], wait=10)
+
+
+async def ask_and_press(sim: Sim, user: int, data: str) -> dict[str, Any]:
+    """Wait for the newest message offering this button, then press it."""
+    question = await sim.wait_for(user, has_button(data), what=f"a button {data!r}")
+    return await press(sim, user, question, data)
+
+
+async def bind_zhang(sim: Sim) -> None:
+    await sim.share_contact(ZHANG)
+    await sim.wait_text(ZHANG, "1栋 1单元 101")
+
+
+async def bind_li(product: Product) -> None:
+    """Mr Li joins 2栋1单元301 with its binding code, as in the onboarding tests."""
+    sim = product.sim
+    async with product.db.sessions() as session:
+        home = await find_household(
+            session, community="金采小区", building="2栋", unit="1单元", room="301"
+        )
+        assert home is not None
+        code = home.binding_code
+    await sim.send(LI, f"/start {code}")
+    confirm = await sim.wait_text(LI, "Is this your home?")
+    await sim.press_button(LI, LI, confirm, "owner")
+    await sim.wait_text(LI, "Done!")
+
+
+async def person(product: Product, telegram_id: int, session: Any) -> identities.Person:
+    identity = await identities.touch(
+        session, external_id=str(telegram_id), now=product.runtime.clock.now()
+    )
+    return await identities.load_person(session, identity)
+
+
+async def file_repair(product: Product, telegram_id: int, description: str) -> Ticket:
+    """A repair filed through the service, as the form would."""
+    async with product.db.sessions() as session:
+        ticket = await create(
+            session,
+            person=await person(product, telegram_id, session),
+            draft=TicketDraft(
+                kind=TicketKind.repair,
+                category="plumbing",
+                description=description,
+                visit_window="any",
+            ),
+            now=product.runtime.clock.now(),
+            settings=product.settings.tickets,
+        )
+        await session.commit()
+        return ticket
+
+
+async def ticket_by_number(product: Product, number: str) -> Ticket:
+    async with product.db.sessions() as session:
+        ticket = await session.scalar(select(Ticket).where(Ticket.number == number))
+        assert ticket is not None
+        return ticket
+
+
+async def latest_ticket(product: Product) -> Ticket:
+    async with product.db.sessions() as session:
+        ticket = await session.scalar(select(Ticket).order_by(Ticket.id.desc()).limit(1))
+        assert ticket is not None
+        return ticket
+
+
+async def count(product: Product, model: type, *where: Any) -> int:
+    async with product.db.sessions() as session:
+        return int(
+            await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+        )
+
+
+def number_in(message: Message, prefix: str = "BX-") -> str:
+    text = text_of(message)
+    start = text.index(prefix)
+    return text[start : start + len(prefix) + 7]
+
+
+# --- the form --------------------------------------------------------------------------------
+
+
+async def test_a_full_repair_with_two_photos_gives_a_numbered_receipt(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    menu = await sim.wait_for(ZHANG, lambda m: bool(m.get("reply_markup", {}).get("keyboard")))
+    assert "🔧 报修" in str(menu["reply_markup"])  # the big menu button is there
+
+    await sim.send(ZHANG, "🔧 报修")  # the menu button, as an elderly resident would
+    categories = await sim.wait_text(ZHANG, "什么需要修")
+    assert "🚰 水管/下水道" in [t for t, _d in buttons(categories)]
+    await press(sim, ZHANG, categories, wiz(WizAction.category, "plumbing"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.where, "home"))
+    await sim.wait_text(ZHANG, "发生了什么")
+    await sim.send(ZHANG, "厨房水槽下面的水管漏水了，地上都是水")
+    await sim.wait_text(ZHANG, "照片能帮工作人员")
+    await sim.send(ZHANG, photo={})
+    await sim.send(ZHANG, photo={})
+    received = await sim.wait_text(ZHANG, "第 2 张")
+    await press(sim, ZHANG, received, wiz(WizAction.photos_done))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "normal"))
+    window = await sim.wait_for(ZHANG, has_button(wiz(WizAction.window, "tomorrow_morning")))
+    assert "明天上午" in [t for t, _d in buttons(window)]
+    await press(sim, ZHANG, window, wiz(WizAction.window, "tomorrow_morning"))
+
+    summary = await sim.wait_text(ZHANG, "请核对您的报修内容")
+    for part in ("水管/下水道", "1栋 1单元 101", "地上都是水", "照片：2 张", "明天上午"):
+        assert part in text_of(summary), part
+    assert await press(sim, ZHANG, summary, wiz(WizAction.submit))
+
+    receipt = await sim.wait_text(ZHANG, "您的报修已收到", "工单号：BX-")
+    assert buttons(receipt)  # “See its progress”
+    ticket = await ticket_by_number(product, number_in(receipt))
+    assert (ticket.category, ticket.location, ticket.visit_window, ticket.status) == (
+        "plumbing",
+        "home",
+        "tomorrow_morning",
+        TicketStatus.new,
+    )
+    assert "地上都是水" in ticket.description
+    assert await count(product, TicketMedia, TicketMedia.ticket_id == ticket.id) == 2
+    assert await count(product, FsmRecord, FsmRecord.state.is_not(None)) == 0
+
+
+async def test_bad_input_is_explained_and_cancel_works_at_any_step(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    await sim.send(ZHANG, "/repair")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.category, "electrical"))
+    await sim.send(ZHANG, "随便打的字")  # typing where a button is expected
+    await sim.wait_text(ZHANG, "请点下面的按钮", "问题在哪里")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.where, "public"))
+    await sim.wait_text(ZHANG, "具体在哪里")
+    await sim.send(ZHANG, "楼" * 201)  # too long for a place
+    await sim.wait_text(ZHANG, "内容太长了", "200")
+    await sim.send(ZHANG, "3单元楼道5楼")
+    await sim.wait_text(ZHANG, "发生了什么")
+    await sim.send(ZHANG, sticker=True)  # a sticker is not a description
+    await sim.wait_text(ZHANG, "请写一下发生了什么")
+    await sim.send(ZHANG, voice={})  # a voice note is
+    await sim.wait_text(ZHANG, "照片能帮工作人员")
+    for _ in range(6):
+        await sim.send(ZHANG, photo={})
+    await sim.wait_text(ZHANG, "最多只能发 5 张照片")
+    await sim.send(ZHANG, "/cancel")
+    await sim.wait_text(ZHANG, "已取消")
+    assert await count(product, Ticket) == 0
+    assert await count(product, FsmRecord, FsmRecord.state.is_not(None)) == 0
+
+
+async def test_edit_from_the_summary_and_an_anonymous_complaint(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    await sim.send(ZHANG, "/complaint")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.category, "parking"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.where, "public"))
+    await sim.send(ZHANG, "地下车库入口")
+    await sim.wait_text(ZHANG, "发生了什么")
+    await sim.send(ZHANG, "每天晚上都有车堵在消防通道")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "normal"))
+    anonymous = await sim.wait_text(ZHANG, "要对工作人员匿名吗")
+    await press(sim, ZHANG, anonymous, wiz(WizAction.anonymous, "1"))
+    summary = await sim.wait_text(ZHANG, "请核对您的投诉内容", "对工作人员匿名：是")
+    assert "上门时间" not in text_of(summary)  # complaints have no visit window
+
+    await press(sim, ZHANG, summary, wiz(WizAction.edit, "category"))  # change one answer
+    await ask_and_press(sim, ZHANG, wiz(WizAction.category, "security"))
+    summary = await sim.wait_for(
+        ZHANG,
+        lambda m: "治安巡防" in text_of(m) and has_button(wiz(WizAction.submit))(m),
+    )
+    assert "消防通道" in text_of(summary)  # everything else was kept
+    await press(sim, ZHANG, summary, wiz(WizAction.submit))
+
+    receipt = await sim.wait_text(ZHANG, "您的投诉已收到", "TS-")
+    ticket = await ticket_by_number(product, number_in(receipt, "TS-"))
+    assert (ticket.kind, ticket.category, ticket.anonymous) == (
+        TicketKind.complaint,
+        "security",
+        True,
+    )
+    assert (ticket.location, ticket.place, ticket.visit_window) == ("public", "地下车库入口", None)
+
+
+# --- offers ----------------------------------------------------------------------------------
+
+
+async def test_a_typed_problem_is_offered_as_a_plumbing_repair(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    await sim.send(ZHANG, "厨房水管漏水了")
+    offer = await sim.wait_text(ZHANG, "水管/下水道报修", "物业服务中心")
+    await press(sim, ZHANG, offer, OfferCb(action=OfferAction.repair).pack())
+    # the category is filled in and the words are the description: next is "where"
+    await ask_and_press(sim, ZHANG, wiz(WizAction.where, "home"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "normal"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.window, "any"))
+    summary = await sim.wait_text(ZHANG, "请核对您的报修内容", "厨房水管漏水了")
+    await press(sim, ZHANG, summary, wiz(WizAction.submit))
+    await sim.wait_text(ZHANG, "工单号：BX-")
+    ticket = await latest_ticket(product)
+    assert (ticket.category, ticket.description) == ("plumbing", "厨房水管漏水了")
+
+
+async def test_small_talk_is_not_offered_and_no_means_no(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    await sim.send(ZHANG, "你好")
+    await sim.wait_text(ZHANG, "没看明白")  # the catch-all, not an offer
+    await sim.send(ZHANG, "楼上天天半夜装修，吵死了")
+    offer = await sim.wait_text(ZHANG, "噪音投诉")
+    await press(sim, ZHANG, offer, OfferCb(action=OfferAction.no).pack())
+    await sim.wait_text(ZHANG, "没有提交")
+    assert await count(product, Ticket) == 0
+
+
+async def test_a_lone_photo_is_offered_as_a_repair_and_kept(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    await sim.send(ZHANG, photo={})  # no words, no command
+    offer = await sim.wait_text(ZHANG, "要用这张照片报修")
+    await sim.send(ZHANG, photo={})  # the second photo of an album joins the offer
+    await sim.wait_text(ZHANG, "已加上")
+    await press(sim, ZHANG, offer, OfferCb(action=OfferAction.repair).pack())
+    await ask_and_press(sim, ZHANG, wiz(WizAction.category, "doors_windows"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.where, "home"))
+    await sim.wait_text(ZHANG, "发生了什么")
+    await sim.send(ZHANG, "阳台推拉门的滑轮坏了，推不动")
+    photos = await sim.wait_text(ZHANG, "您已发了 2 张照片")
+    await press(sim, ZHANG, photos, wiz(WizAction.photos_done))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "normal"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.window, "weekend"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.submit))
+    receipt = await sim.wait_text(ZHANG, "工单号：BX-")
+    ticket = await latest_ticket(product)
+    assert ticket.number in text_of(receipt)
+    assert ticket.category == "doors_windows"
+    assert await count(product, TicketMedia, TicketMedia.ticket_id == ticket.id) == 2
+
+
+# --- /tickets and what a resident may do -------------------------------------------------------
+
+
+async def test_my_tickets_shows_the_history_and_cancel_works_before_work_starts(
+    product: Product,
+) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    ticket = await file_repair(product, ZHANG, "卫生间下水道堵了")
+    await sim.wait_text(ZHANG, ticket.number, "您的报修已收到")
+
+    await sim.send(ZHANG, "📋 我的工单")
+    listing = await sim.wait_text(ZHANG, "您家的报修和投诉", ticket.number)
+    assert "已收到，等待物业受理" in text_of(listing)
+    await press(
+        sim, ZHANG, listing, TicketCb(action=TicketAction.show, ticket_id=ticket.id).pack()
+    )
+    page = await sim.wait_text(ZHANG, "处理记录", "已提交", "卫生间下水道堵了")
+    cancel = TicketCb(action=TicketAction.ask_cancel, ticket_id=ticket.id).pack()
+    await press(sim, ZHANG, page, cancel)
+    confirm = await sim.wait_text(ZHANG, "要撤销您的报修")
+    await press(
+        sim, ZHANG, confirm, TicketCb(action=TicketAction.cancel, ticket_id=ticket.id).pack()
+    )
+    await sim.wait_text(ZHANG, "您的报修", ticket.number, "已撤销")
+    assert (await ticket_by_number(product, ticket.number)).status == TicketStatus.cancelled
+
+
+async def test_done_is_rated_with_stars_and_a_comment(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    ticket = await file_repair(product, ZHANG, "客厅灯不亮")
+    async with product.db.sessions() as session:
+        dispatcher = await person(product, DISPATCHER, session)
+        technician = await person(product, TECHNICIAN, session)
+        now, settings = product.runtime.clock.now(), product.settings.tickets
+        assert technician.staff is not None
+        await act(
+            session,
+            ticket_id=ticket.id,
+            action=Action.assign,
+            person=dispatcher,
+            now=now,
+            settings=settings,
+            assignee_id=technician.staff.id,
+        )
+        await add_message(
+            session,
+            ticket_id=ticket.id,
+            person=technician,
+            now=now,
+            text="明天上午九点上门，请家里留人",
+        )
+        for step in (Action.start, Action.finish):
+            await act(
+                session,
+                ticket_id=ticket.id,
+                action=step,
+                person=technician,
+                now=now,
+                settings=settings,
+            )
+        await session.commit()
+
+    await sim.wait_text(ZHANG, "孙师傅", ticket.number, "负责处理")
+    await sim.wait_text(ZHANG, "明天上午九点上门")  # the staff message came through
+    done = await sim.wait_text(ZHANG, ticket.number, "已处理完成")
+    await press(
+        sim, ZHANG, done, TicketCb(action=TicketAction.rate, ticket_id=ticket.id, stars=4).pack()
+    )
+    await sim.wait_text(ZHANG, "还想说几句吗")
+    await sim.send(ZHANG, "师傅很认真，谢谢")
+    await sim.wait_text(ZHANG, "谢谢您的评价")
+    rated = await ticket_by_number(product, ticket.number)
+    assert (rated.status, rated.rating, rated.rating_comment) == (
+        TicketStatus.closed,
+        4,
+        "师傅很认真，谢谢",
+    )
+
+
+async def test_a_forged_button_for_another_homes_ticket_is_refused_and_audited(
+    product: Product,
+) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    ticket = await file_repair(product, ZHANG, "厨房水龙头一直滴水")
+    await bind_li(product)
+    await sim.send(LI, "/tickets")
+    empty = await sim.wait_text(LI, "no repairs or complaints yet")
+    for action in (TicketAction.cancel, TicketAction.show):
+        forged = await sim.press(
+            LI,
+            LI,
+            empty["message_id"],
+            TicketCb(action=action, ticket_id=ticket.id).pack(),
+        )
+        answer = await sim.callback_answer(forged["callback_query_id"], wait=10)
+        assert "not one of yours" in (answer["text"] or "")
+    assert (await ticket_by_number(product, ticket.number)).status == TicketStatus.new
+    refused = await count(
+        product,
+        AuditEntry,
+        AuditEntry.action == "ticket.cancel",
+        AuditEntry.outcome == "refused",
+        AuditEntry.subject_id == ticket.id,
+    )
+    assert refused == 1
+    # nothing of Zhang's ticket reached Mr Li
+    assert not any(ticket.number in text_of(m) for m in await sim.bot_messages(LI))
+
+
+async def test_an_english_resident_reports_a_repair_in_english(product: Product) -> None:
+    sim = product.sim
+    await bind_li(product)
+    await sim.send(LI, "the hallway light is out")
+    offer = await sim.wait_text(LI, "It sounds like an electrical or lighting repair")
+    await press(sim, LI, offer, OfferCb(action=OfferAction.repair).pack())
+    where = await sim.wait_text(LI, "Where is the problem?")
+    await press(sim, LI, where, wiz(WizAction.where, "public"))
+    await sim.wait_text(LI, "Where exactly?")
+    await sim.send(LI, "2单元 stairwell, 3rd floor")
+    await ask_and_press(sim, LI, wiz(WizAction.photos_done))
+    urgency = await sim.wait_text(LI, "How urgent is it?")
+    await press(sim, LI, urgency, wiz(WizAction.urgency, "normal"))
+    window = await sim.wait_text(LI, "When would a visit suit you best?")
+    await press(sim, LI, window, wiz(WizAction.window, "today_evening"))
+    summary = await sim.wait_text(LI, "Please check your repair", "Electrical & lighting")
+    assert "Today, evening" in text_of(summary)
+    await press(sim, LI, summary, wiz(WizAction.submit))
+    receipt = await sim.wait_text(LI, "We have received your repair", "Number: BX-")
+    ticket = await ticket_by_number(product, number_in(receipt))
+    assert (ticket.category, ticket.place) == ("electrical", "2单元 stairwell, 3rd floor")
+
+    await sim.send(LI, "📋 My tickets")
+    listing = await sim.wait_text(LI, ticket.number, "Received, waiting for the office")
+    await press(sim, LI, listing, TicketCb(action=TicketAction.show, ticket_id=ticket.id).pack())
+    await sim.wait_text(LI, "History:", "Reported", "Status:")
+
+
+def test_a_staff_message_with_a_photo_or_voice_note_is_rendered_with_it() -> None:
+    catalogue = Catalogue()
+    base = {"ticket_id": 7, "number": "BX-0000007", "kind": "repair", "category": "plumbing"}
+    _ = catalogue.get("en")
+
+    def render(**data: Any) -> Rendered:
+        return notices.render(
+            "ticket.staff_message", RenderContext(_, catalogue, "linli_bot", {**base, **data})
+        )
+
+    with_photo = render(
+        staff="孙师傅",
+        text="x" * 1500,
+        media=[{"kind": "voice", "file_id": "v1"}, {"kind": "photo", "file_id": "p1"}],
+    )
+    assert (with_photo.photo, with_photo.voice) == ("p1", None)
+    assert len(with_photo.text) <= 1024 and "孙师傅" in with_photo.text
+    with_voice = render(staff="", text="", media=[{"kind": "voice", "file_id": "v1"}])
+    assert (with_voice.photo, with_voice.voice) == (None, "v1")
+    assert "The property office" in with_voice.text
+    assert "BX-0000007" in render(text="hello").text
