@@ -11,6 +11,7 @@ from typing import Any
 from aiogram import F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +42,7 @@ from handlers.tickets_staff.base import (
     refusal,
     router,
 )
+from models import Ticket
 from services.errors import DomainError
 from services.identities import Person
 from services.tickets import lifecycle
@@ -65,30 +67,21 @@ async def ask_reason(
     _: Translator,
 ) -> None:
     """Reject: ask the presser, in this chat, for the reason the resident will read."""
-    now = clock.now()
-    try:
-        ticket = await lifecycle.check(
-            session,
-            ticket_id=callback_data.ticket_id,
-            action=Action.reject,
-            person=person,
-            now=now,
-        )
-    except DomainError as exc:
-        await query.answer(refusal(_, exc), show_alert=True)
-        return
-    prompt = f"ticket:{ticket.id}:reason:{person.identity.id}:{int(now.timestamp())}"
-    await state.set_state(Rejecting.reason)
-    await state.set_data(
-        {
-            "ticket_id": ticket.id,
-            "number": ticket.number,
-            "view": callback_data.view.value,
-            "source": message_id_of(query),
-            "asked_at": now.isoformat(),
-            "prompt": prompt,
-        }
+    asked = await _ask(
+        query,
+        callback_data,
+        person,
+        session,
+        clock,
+        state,
+        _,
+        Action.reject,
+        Rejecting.reason,
+        {"asked_at": clock.now().isoformat()},
     )
+    if asked is None:
+        return
+    ticket, prompt = asked
     await reply.tracked(
         "ticket.reason_prompt",
         {
@@ -192,30 +185,21 @@ async def ask_for_photos(
     _: Translator,
 ) -> None:
     """Done, in private chat: ask for photos of the finished work (they may skip)."""
-    now = clock.now()
-    try:
-        ticket = await lifecycle.check(
-            session,
-            ticket_id=callback_data.ticket_id,
-            action=Action.finish,
-            person=person,
-            now=now,
-        )
-    except DomainError as exc:
-        await query.answer(refusal(_, exc), show_alert=True)
-        return
-    prompt = f"ticket:{ticket.id}:finish:{person.identity.id}:{int(now.timestamp())}"
-    await state.set_state(Finishing.photos)
-    await state.set_data(
-        {
-            "ticket_id": ticket.id,
-            "number": ticket.number,
-            "view": callback_data.view.value,
-            "source": message_id_of(query),
-            "photos": [],
-            "prompt": prompt,
-        }
+    asked = await _ask(
+        query,
+        callback_data,
+        person,
+        session,
+        clock,
+        state,
+        _,
+        Action.finish,
+        Finishing.photos,
+        {"photos": []},
     )
+    if asked is None:
+        return
+    ticket, prompt = asked
     await reply.tracked(
         "ticket.finish_prompt",
         {"ticket_id": ticket.id, "number": ticket.number, "count": 0},
@@ -299,3 +283,42 @@ async def finish_work(
         **common,
     )
     await query.answer(_(PRESSED[Act.finish]))
+
+
+async def _ask(
+    query: CallbackQuery,
+    callback_data: TicketCb,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    state: FSMContext,
+    _: Translator,
+    action: Action,
+    question: State,
+    extra: dict[str, Any],
+) -> tuple[Ticket, str] | None:
+    """Check the presser may do `action`, then remember the question about to be asked.
+
+    Returns the ticket and the question's message key, or None after a polite refusal.
+    """
+    now = clock.now()
+    try:
+        ticket = await lifecycle.check(
+            session, ticket_id=callback_data.ticket_id, action=action, person=person, now=now
+        )
+    except DomainError as exc:
+        await query.answer(refusal(_, exc), show_alert=True)
+        return None
+    prompt = f"ticket:{ticket.id}:{action.value}:{person.identity.id}:{int(now.timestamp())}"
+    await state.set_state(question)
+    await state.set_data(
+        {
+            "ticket_id": ticket.id,
+            "number": ticket.number,
+            "view": callback_data.view.value,
+            "source": message_id_of(query),
+            "prompt": prompt,
+            **extra,
+        }
+    )
+    return ticket, prompt
