@@ -62,6 +62,7 @@ class Outcome:
     count_attempt: bool = True
     block_identity: int | None = None
     migrate_to: str | None = None
+    at: datetime | None = None  # when Telegram accepted it (recording may come a batch later)
 
 
 class Sender:
@@ -331,7 +332,7 @@ class Sender:
         except Exception as exc:  # a bug must cost one row, never stall the batch
             log.exception("send failed", extra={"fields": {"row": row.id, "notice": row.notice}})
             return Outcome(row.id, OutboxStatus.dead, f"{type(exc).__name__}: {exc}")
-        return Outcome(row.id, OutboxStatus.sent, message_id=message_id)
+        return Outcome(row.id, OutboxStatus.sent, message_id=message_id, at=self._clock.now())
 
     def _retry(self, row: OutboxMessage, error: str) -> Outcome:
         attempts = row.attempts + 1
@@ -479,8 +480,11 @@ class Sender:
         now = self._clock.now()
         await outbox.mark_all_sent(
             session,
-            [(o.row_id, o.message_id) for o in outcomes if o.status == OutboxStatus.sent],
-            now=now,
+            [
+                (o.row_id, o.message_id, o.at or now)
+                for o in outcomes
+                if o.status == OutboxStatus.sent
+            ],
         )
         for o in outcomes:
             if o.status == OutboxStatus.sent:

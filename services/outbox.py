@@ -312,9 +312,9 @@ async def retarget_chat(
 
 
 async def mark_all_sent(
-    session: AsyncSession, sent: list[tuple[int, int | None]], *, now: datetime
+    session: AsyncSession, sent: list[tuple[int, int | None, datetime]]
 ) -> None:
-    """Record many sends in one executemany UPDATE by primary key: (row id, message id)."""
+    """Record many sends in one executemany UPDATE by primary key: (row id, message id, sent at)."""
     if sent:
         await session.execute(
             update(OutboxMessage),
@@ -322,10 +322,10 @@ async def mark_all_sent(
                 {
                     "id": row_id,
                     "status": OutboxStatus.sent,
-                    "sent_at": now,
+                    "sent_at": at,
                     "message_id": message_id,
                     "last_error": None,
                 }
-                for row_id, message_id in sent
+                for row_id, message_id, at in sent
             ],
         )
