@@ -42,7 +42,7 @@ class Bucket:
         self.tokens = min(self.tokens, 0)
 
 
-LATENCY_SLACK = 0.25  # seconds of take-to-arrival variation absorbed by the bot-wide bucket
+LATENCY_SLACK = 0.5  # seconds of take-to-arrival variation absorbed by the bot-wide bucket
 
 
 class Limits:
