@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolResetState
 
+from models import sqlite_driver
+
 TX_CACHE = "linli_tx_cache"  # session.info key of `tx_cache`
 
 
@@ -46,7 +48,7 @@ class Database:
             # One connection: SQLite has one writer anyway, and queueing for it in the event loop
             # is far cheaper than transactions sleeping in SQLite's busy handler.
             kwargs.update(
-                connect_args={"timeout": 30},
+                async_creator=sqlite_driver.connector(self.url.database or ":memory:"),
                 pool_size=1,
                 max_overflow=0,
                 pool_timeout=60,
@@ -85,28 +87,25 @@ def _forget_transaction(session: Session, _previous: Any) -> None:
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
-    """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE.
+    """WAL, foreign keys, and BEGIN IMMEDIATE.
 
     pysqlite's legacy transaction handling starts a transaction lazily at the first write; a
     read-then-write transaction can then fail with SQLITE_BUSY instead of waiting. Taking the
-    write lock at BEGIN makes writers queue on busy_timeout instead.
+    write lock at BEGIN makes writers queue for it instead (models.sqlite_driver waits).
     """
 
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "reset")
     def _reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
         # The pool's reset-on-return, but only when a transaction is still open: SQLAlchemy's
-        # own rolls back after every commit too, one more round trip to aiosqlite's thread
-        # for each transaction. (aiosqlite's `in_transaction` reads sqlite3's flag in place.)
+        # own rolls back after every commit too, one more statement for each transaction.
         if state.terminate_only or not state.asyncio_safe or state.transaction_was_reset:
             return
         if dbapi_connection.driver_connection.in_transaction:
@@ -114,13 +113,10 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
-        # Straight to the driver (SQLAlchemy's documented `run_async`, aiosqlite's public
-        # `execute_fetchall`): one round trip to aiosqlite's thread where exec_driver_sql takes
-        # three (cursor, execute, close), and each is a thread hand-off plus an event-loop
-        # wake-up. This runs at the start of every transaction.
+        # Straight to the driver (SQLAlchemy's documented `run_async`): it waits for another
+        # process's write lock asynchronously (models.sqlite_driver). This runs at the start
+        # of every transaction.
         try:
-            conn.connection.dbapi_connection.run_async(
-                lambda driver: driver.execute_fetchall("BEGIN IMMEDIATE")
-            )
+            conn.connection.dbapi_connection.run_async(lambda driver: driver.begin_immediate())
         except sqlite3.Error as error:  # as SQLAlchemy reports it ("database is locked", …)
             raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from error
