@@ -8,6 +8,8 @@ services check that the presser belongs to the ticket's household (and audit ref
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from typing import Any
 
 from aiogram import F
@@ -65,10 +67,11 @@ async def _page(
     person: Person,
     session: AsyncSession,
     _: Translator,
+    now: datetime,
 ) -> TicketPage | None:
     """The ticket if the presser may see it; otherwise the press is answered politely."""
     try:
-        return await queries.history(session, ticket_id=ticket_id, person=person)
+        return await queries.history(session, ticket_id=ticket_id, person=person, now=now)
     except DomainError as exc:
         await query.answer(error_text(_, exc.key, exc.data), show_alert=True)
         return None
@@ -171,7 +174,7 @@ async def show_ticket(
     _: Translator,
 ) -> None:
     """One ticket's page with its history and what can be done now."""
-    page = await _page(query, callback_data.ticket_id, person, session, _)
+    page = await _page(query, callback_data.ticket_id, person, session, _, clock.now())
     if page is None:
         return
     await reply("my_tickets.page", **page_data(page, clock.now(), settings))
@@ -188,10 +191,11 @@ async def ask_cancel(
     person: Person,
     reply: Replier,
     session: AsyncSession,
+    clock: Clock,
     _: Translator,
 ) -> None:
     """Make sure before cancelling."""
-    page = await _page(query, callback_data.ticket_id, person, session, _)
+    page = await _page(query, callback_data.ticket_id, person, session, _, clock.now())
     if page is None:
         return
     ticket = page.ticket
@@ -246,10 +250,11 @@ async def keep_ticket(
     person: Person,
     reply: Replier,
     session: AsyncSession,
+    clock: Clock,
     _: Translator,
 ) -> None:
     """Changed their mind: nothing happens."""
-    page = await _page(query, callback_data.ticket_id, person, session, _)
+    page = await _page(query, callback_data.ticket_id, person, session, _, clock.now())
     if page is None:
         return
     if isinstance(query.message, Message):
@@ -281,7 +286,7 @@ async def chose_stars(
     if callback_data.stars not in labels.STARS:
         await query.answer(_("This button is no longer valid."))
         return
-    page = await _page(query, callback_data.ticket_id, person, session, _)
+    page = await _page(query, callback_data.ticket_id, person, session, _, clock.now())
     if page is None:
         return
     ticket = page.ticket
@@ -463,10 +468,11 @@ async def start_message(
     reply: Replier,
     state: FSMContext,
     session: AsyncSession,
+    clock: Clock,
     _: Translator,
 ) -> None:
     """Send the next words, photos or voice notes to this ticket."""
-    page = await _page(query, callback_data.ticket_id, person, session, _)
+    page = await _page(query, callback_data.ticket_id, person, session, _, clock.now())
     if page is None:
         return
     ticket = page.ticket

@@ -31,7 +31,7 @@ async def detail(
     """The ticket with its whole history, internal notes included, for staff in scope."""
     if person.staff is None:
         raise NotAllowed("staff.not_allowed")
-    page = await queries.history(session, ticket_id=ticket_id, person=person)
+    page = await queries.history(session, ticket_id=ticket_id, person=person, now=now)
     data = await notify.alert_data(session, page.ticket, now=now)
     ids = {e.actor_staff_id for e in page.events if e.actor_staff_id}
     ids |= {int(e.details["assignee"]) for e in page.events if (e.details or {}).get("assignee")}
@@ -71,7 +71,9 @@ async def redraw(
         )
     if person.staff is None:
         raise NotAllowed("staff.not_allowed")
-    page = await queries.history(session, ticket_id=ticket_id, person=person)  # scope check
+    page = await queries.history(
+        session, ticket_id=ticket_id, person=person, now=now
+    )  # scope check
     data = await notify.alert_data(session, page.ticket, now=now)
     return ("ticket.alert" if view == View.group else "ticket.card"), data
 

@@ -23,6 +23,7 @@ from models import (
     TicketKind,
     TicketMedia,
 )
+from services import audit
 from services.errors import NotAllowed
 from services.identities import Person
 from services.permissions import in_scope
@@ -46,14 +47,27 @@ class TicketPage:
     media: list[TicketMedia]
 
 
-async def history(session: AsyncSession, *, ticket_id: int, person: Person) -> TicketPage:
-    """One ticket with its public history, for a member of its household or staff in scope."""
+async def history(
+    session: AsyncSession, *, ticket_id: int, person: Person, now: datetime
+) -> TicketPage:
+    """One ticket with its public history, for a member of its household or staff in scope.
+    A refused look is audited (someone forging a button for another home's ticket)."""
     ticket = await load(session, ticket_id)
     member = any(r.household_id == ticket.household_id for r in person.residencies)
     staff_ok = person.staff is not None and in_scope(
         person.staff, community_id=ticket.community_id, building_id=ticket.building_id
     )
     if not (member or staff_ok):
+        audit.record(
+            session,
+            now=now,
+            action="ticket.view",
+            actor_kind="staff" if person.staff is not None else "resident",
+            actor_id=person.identity.id,
+            subject_type="ticket",
+            subject_id=ticket.id,
+            outcome="refused",
+        )
         raise NotAllowed("ticket.not_allowed")
     query = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
     if not staff_ok:

@@ -398,6 +398,14 @@ async def test_a_forged_button_for_another_homes_ticket_is_refused_and_audited(
         AuditEntry.subject_id == ticket.id,
     )
     assert refused == 1
+    looked = await count(
+        product,
+        AuditEntry,
+        AuditEntry.action == "ticket.view",
+        AuditEntry.outcome == "refused",
+        AuditEntry.subject_id == ticket.id,
+    )
+    assert looked == 1
     # nothing of Zhang's ticket reached Mr Li
     assert not any(ticket.number in text_of(m) for m in await sim.bot_messages(LI))
 
