@@ -9,7 +9,6 @@ services check that the presser belongs to the ticket's household (and audit ref
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import Any
 
 from aiogram import F
@@ -42,7 +41,7 @@ from handlers.ui import BTN_TICKETS, Button, error_text, kind_of
 from models import Ticket
 from services.errors import DomainError
 from services.identities import Person
-from services.tickets import lifecycle, queries
+from services.tickets import lifecycle, queries, rating
 from services.tickets.lifecycle import MediaIn
 from services.tickets.machine import Action, next_status
 from services.tickets.queries import TicketPage
@@ -282,7 +281,7 @@ async def chose_stars(
     settings: Settings,
     _: Translator,
 ) -> None:
-    """Stars chosen: ask for an optional comment before the rating is recorded."""
+    """Stars chosen: record them at once, then offer to add a few words."""
     if callback_data.stars not in labels.STARS:
         await query.answer(_("This button is no longer valid."))
         return
@@ -295,21 +294,19 @@ async def chose_stars(
             error_text(_, "ticket.illegal", {"number": ticket.number}), show_alert=True
         )
         return
+    rated = await _rate(
+        ticket.id,
+        callback_data.stars,
+        person=person,
+        reply=reply,
+        session=session,
+        clock=clock,
+        settings=settings,
+    )
+    await query.answer(labels.stars_name(_, callback_data.stars))
     current = await state.get_state()
-    if current is not None and current != Rating.comment.state:
-        # Half-way through something else (a new report): keep it, rate without a comment.
-        await _rate(
-            ticket.id,
-            callback_data.stars,
-            None,
-            person=person,
-            reply=reply,
-            session=session,
-            clock=clock,
-            settings=settings,
-        )
-        await query.answer(labels.stars_name(_, callback_data.stars))
-        return
+    if not rated or (current is not None and current != Rating.comment.state):
+        return  # half-way through something else (a new report): keep it, ask no comment
     await state.set_state(Rating.comment)
     await state.set_data(
         {"ticket_id": ticket.id, "number": ticket.number, "stars": callback_data.stars}
@@ -320,20 +317,18 @@ async def chose_stars(
         number=ticket.number,
         stars=callback_data.stars,
     )
-    await query.answer(labels.stars_name(_, callback_data.stars))
 
 
 async def _rate(
     ticket_id: int,
     stars: int,
-    comment: str | None,
     *,
     person: Person,
     reply: Replier,
     session: AsyncSession,
     clock: Clock,
     settings: Settings,
-) -> None:
+) -> bool:
     """Record the rating (the service tells the reporter, and refuses what is not allowed)."""
     try:
         ticket = await lifecycle.act(
@@ -344,12 +339,12 @@ async def _rate(
             now=clock.now(),
             settings=settings.tickets,
             rating=stars,
-            comment=comment,
         )
     except DomainError as exc:
         await reply("error", key=exc.key, **exc.data)
-        return
+        return False
     await _tell_if_not_reporter(reply, ticket, person, "ticket.rated")
+    return True
 
 
 @router.callback_query(
@@ -358,15 +353,11 @@ async def _rate(
 async def skip_comment(
     query: CallbackQuery,
     callback_data: TicketCb,
-    person: Person,
     reply: Replier,
     state: FSMContext,
-    session: AsyncSession,
-    clock: Clock,
-    settings: Settings,
     _: Translator,
 ) -> None:
-    """No comment: record the stars."""
+    """No comment: the stars were recorded when pressed; take the question's button away."""
     pending = await state.get_data()
     if pending.get("ticket_id") != callback_data.ticket_id:
         await query.answer(_("This button is no longer valid."))
@@ -381,16 +372,6 @@ async def skip_comment(
             chosen=True,
         )
     await state.clear()
-    await _rate(
-        int(pending["ticket_id"]),
-        int(pending["stars"]),
-        None,
-        person=person,
-        reply=reply,
-        session=session,
-        clock=clock,
-        settings=settings,
-    )
     await query.answer()
 
 
@@ -402,21 +383,22 @@ async def typed_comment(
     state: FSMContext,
     session: AsyncSession,
     clock: Clock,
-    settings: Settings,
 ) -> None:
-    """The comment: record the stars with it."""
+    """The comment, added to the stars already recorded."""
     pending = await state.get_data()
     await state.clear()
-    await _rate(
-        int(pending["ticket_id"]),
-        int(pending["stars"]),
-        (message.text or "").strip(),
-        person=person,
-        reply=reply,
-        session=session,
-        clock=clock,
-        settings=settings,
-    )
+    try:
+        ticket = await rating.add_comment(
+            session,
+            ticket_id=int(pending["ticket_id"]),
+            person=person,
+            comment=message.text or "",
+            now=clock.now(),
+        )
+    except DomainError as exc:
+        await reply("error", key=exc.key, **exc.data)
+        return
+    await reply("my_tickets.comment_saved", number=ticket.number)
 
 
 @router.message(private, Rating.comment, not_command)

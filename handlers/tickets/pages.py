@@ -220,6 +220,16 @@ def render_ask_comment(ctx: RenderContext) -> Rendered:
     return Rendered(question, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
+@notices.register("my_tickets.comment_saved")
+def render_comment_saved(ctx: RenderContext) -> Rendered:
+    return Rendered(
+        ctx._(
+            "Thank you. Your words on {number} have been passed to the property office.",
+            number=ctx.data["number"],
+        )
+    )
+
+
 @notices.register("my_tickets.ask_message")
 def render_ask_message(ctx: RenderContext) -> Rendered:
     _ = ctx._

@@ -360,15 +360,15 @@ async def test_done_is_rated_with_stars_and_a_comment(product: Product) -> None:
     await press(
         sim, ZHANG, done, TicketCb(action=TicketAction.rate, ticket_id=ticket.id, stars=4).pack()
     )
-    await sim.wait_text(ZHANG, "还想说几句吗")
-    await sim.send(ZHANG, "师傅很认真，谢谢")
     await sim.wait_text(ZHANG, "谢谢您的评价")
+    await sim.wait_text(ZHANG, "还想说几句吗")
+    # The stars count at once: a resident who walks away now has still rated.
     rated = await ticket_by_number(product, ticket.number)
-    assert (rated.status, rated.rating, rated.rating_comment) == (
-        TicketStatus.closed,
-        4,
-        "师傅很认真，谢谢",
-    )
+    assert (rated.status, rated.rating, rated.rating_comment) == (TicketStatus.closed, 4, None)
+    await sim.send(ZHANG, "师傅很认真，谢谢")
+    await sim.wait_text(ZHANG, "已转达物业")
+    commented = await ticket_by_number(product, ticket.number)
+    assert (commented.rating, commented.rating_comment) == (4, "师傅很认真，谢谢")
 
 
 async def test_a_forged_button_for_another_homes_ticket_is_refused_and_audited(
