@@ -27,7 +27,7 @@ from services.identities import Person, address_of
 from services.tickets import rules
 from services.tickets.lifecycle import MediaIn, TicketDraft
 
-PLACE_MAX = 200  # tickets.place is VARCHAR(200)
+PLACE_MAX = rules.PLACE_MAX
 
 
 class Filing(StatesGroup):

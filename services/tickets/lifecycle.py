@@ -83,6 +83,8 @@ def validate(draft: TicketDraft) -> None:
         draft.location == "public" and not (draft.place or "").strip()
     ):
         raise DomainError("ticket.place_needed")
+    if draft.place is not None and len(draft.place) > rules.PLACE_MAX:
+        raise DomainError("ticket.too_long", max=rules.PLACE_MAX)
     if draft.visit_window is not None and draft.visit_window not in rules.VISIT_WINDOWS:
         raise DomainError("ticket.bad_visit_window")
     if draft.anonymous and draft.kind != TicketKind.complaint:

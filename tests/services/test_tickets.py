@@ -321,3 +321,30 @@ async def test_the_queue_pages_oldest_first_and_a_technician_sees_theirs_and_the
             (t.id for t in household + older), reverse=True
         )
         assert len(household + older) == 4
+
+
+async def test_a_draft_staff_could_not_act_on_is_refused_with_its_reason(db: Database) -> None:
+    await _estate_with_residents(db, count=1)
+    async with db.sessions() as session:
+        person = await _person(session, 51001)
+        refused = {
+            "ticket.place_needed": TicketDraft(
+                kind=TicketKind.repair, category="plumbing", description="漏水", location="public"
+            ),
+            # the column holds 200 characters: PostgreSQL would refuse the row mid-transaction
+            "ticket.too_long": TicketDraft(
+                kind=TicketKind.repair,
+                category="plumbing",
+                description="漏水",
+                location="public",
+                place="楼" * 201,
+            ),
+            "ticket.anonymous_complaints_only": TicketDraft(
+                kind=TicketKind.repair, category="plumbing", description="漏水", anonymous=True
+            ),
+        }
+        for key, draft in refused.items():
+            with pytest.raises(DomainError) as error:
+                await create(session, person=person, now=NOON, settings=SETTINGS, draft=draft)
+            assert error.value.key == key
+        assert await session.scalar(select(func.count()).select_from(Ticket)) == 0
