@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
@@ -24,6 +23,7 @@ from bot.middlewares import (
     FsmStateMiddleware,
     PersonMiddleware,
 )
+from bot.session import JsonAiohttpSession
 from core.clock import Clock
 from core.settings import Settings
 from handlers import (
@@ -47,9 +47,9 @@ def build_bot(settings: Settings) -> Bot:
     if token is None:
         raise ValueError("telegram.token is not set (LINLI_TELEGRAM__TOKEN)")
     if settings.uses_real_telegram:
-        session = AiohttpSession(timeout=REQUEST_TIMEOUT)
+        session = JsonAiohttpSession(timeout=REQUEST_TIMEOUT)
     else:
-        session = AiohttpSession(
+        session = JsonAiohttpSession(
             api=TelegramAPIServer.from_base(settings.telegram.api_base), timeout=REQUEST_TIMEOUT
         )
     session.middleware(KeepResponseTypes())

@@ -1,0 +1,78 @@
+"""The product's Bot session (bot/session.py) sends JSON bodies: every kind of call the outbox
+makes must arrive as it would from aiogram's own form encoding, and uploads still work."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram import Bot
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.methods import SendMessage
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    ReplyParameters,
+)
+from aiohttp.payload import BytesPayload
+
+from bot.session import JsonAiohttpSession
+
+from .conftest import TOKEN, Sim
+
+
+@pytest.fixture
+async def json_bot(sim: Sim) -> AsyncIterator[Bot]:
+    bot = Bot(TOKEN, session=JsonAiohttpSession(api=TelegramAPIServer.from_base(sim.base)))
+    yield bot
+    await bot.session.close()
+
+
+async def messages(sim: Sim, chat_id: int) -> list[dict]:  # type: ignore[type-arg]
+    return (await sim.control.get(f"/chats/{chat_id}/messages")).json()["messages"]
+
+
+async def test_text_buttons_replies_and_edits_arrive_whole(sim: Sim, json_bot: Bot) -> None:
+    user = await sim.user(first_name="王")
+    first = await json_bot.send_message(user["id"], "水管漏水了，请尽快处理 ¥1,234.50")
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="收到 / Got it", callback_data="ack:7")]]
+    )
+    second = await json_bot.send_message(
+        user["id"],
+        "停水通知",
+        reply_markup=markup,
+        reply_parameters=ReplyParameters(message_id=first.message_id),
+        disable_notification=False,
+    )
+    assert second.reply_to_message is not None
+    assert second.reply_to_message.message_id == first.message_id
+    await json_bot.edit_message_text(
+        "停水通知（已更新）", chat_id=user["id"], message_id=second.message_id
+    )
+    stored = await messages(sim, user["id"])
+    assert stored[0]["text"] == "水管漏水了，请尽快处理 ¥1,234.50"
+    assert stored[1]["text"] == "停水通知（已更新）"
+    assert stored[1]["reply_markup"] is None  # an edit without markup takes the buttons away
+    body = json_bot.session.build_form_data(json_bot, SendMessage(chat_id=1, text="好"))  # type: ignore[attr-defined]
+    assert isinstance(body, BytesPayload) and body.content_type == "application/json"
+
+
+async def test_an_album_of_file_ids_and_an_uploaded_document(sim: Sim, json_bot: Bot) -> None:
+    user = await sim.user(first_name="李")
+    await sim.say(user["id"], photo={"width": 640, "height": 480})
+    updates = await json_bot.get_updates(timeout=0)
+    file_id = updates[-1].message.photo[-1].file_id  # type: ignore[union-attr,index]
+    album = await json_bot.send_media_group(
+        user["id"],
+        [InputMediaPhoto(media=file_id, caption="现场照片"), InputMediaPhoto(media=file_id)],
+    )
+    assert len(album) == 2 and album[0].caption == "现场照片"
+    # A file upload cannot be JSON: it goes as a multipart form, as aiogram builds it.
+    report = BufferedInputFile("楼栋,已读\n3栋,12\n".encode(), filename="report.csv")
+    sent = await json_bot.send_document(user["id"], report, caption="送达报告")
+    assert sent.document is not None and sent.document.file_name == "report.csv"
+    downloaded = await json_bot.download(sent.document.file_id)
+    assert downloaded is not None and downloaded.read().decode() == "楼栋,已读\n3栋,12\n"
