@@ -233,13 +233,15 @@ def cmd_groups_add(args: argparse.Namespace) -> None:
             community=args.community,
             categories=_split(args.categories),
             buildings=_split(args.buildings),
+            forum=args.forum,
         )
 
     try:
         group, created = asyncio.run(_in_session(settings, work))
     except DomainError as exc:
         sys.exit(f"linli: {exc.key} {exc.data}")
-    print(f"group {'added' if created else 'updated'}: #{group.id} {group.purpose}")
+    forum = " (forum: a topic per ticket)" if group.is_forum else ""
+    print(f"group {'added' if created else 'updated'}: #{group.id} {group.purpose}{forum}")
 
 
 def cmd_token_create(args: argparse.Namespace) -> None:
@@ -426,6 +428,12 @@ def parser() -> argparse.ArgumentParser:
     gadd.add_argument("--community")
     gadd.add_argument("--categories")
     gadd.add_argument("--buildings")
+    gadd.add_argument(
+        "--forum",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the group has topics enabled: each ticket gets a topic (learned from its messages too)",
+    )
     gadd.set_defaults(func=cmd_groups_add)
 
     tokens = sub.add_parser("api-token").add_subparsers(dest="token_command", required=True)

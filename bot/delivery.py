@@ -1,7 +1,7 @@
 """The outbox sender: claims due rows, renders them per recipient, sends within the limits.
 
 Crash safety: rows are claimed ('sending') in one transaction and their outcome recorded in
-another after the sends: the one that claims the next batch (one transaction per batch, not
+another after the sends: the one that claims the next rows (one transaction per batch, not
 two), or one of its own when there is nothing left to claim. A process killed in between
 leaves its rows 'sending'; after the lease they are claimed again and sent once more. So a
 message is repeated only if it went out but its success was not recorded: at most one
@@ -18,8 +18,7 @@ import random
 import secrets
 import socket
 from collections import OrderedDict
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -34,35 +33,22 @@ from aiogram.types import InputMediaPhoto, ReplyParameters
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import topics
 from bot.i18n import Catalogue, resolve_locale
 from bot.notices import NoticeRegistry, RenderContext, Rendered, notices
+from bot.outcomes import Outcome, wants_wake
+from bot.outcomes import write as write_outcomes
 from bot.ratelimit import Limits
 from core.clock import Clock
 from core.settings import DeliverySettings
-from models import MessageRef, OutboxKind, OutboxMessage, OutboxStatus, StaffGroup
+from models import MessageRef, OutboxKind, OutboxStatus, StaffGroup
 from models.db import Database
-from services import identities, outbox
-from services import staff as staff_service
-from services.outbox import Addressee
+from services import outbox
+from services.outbox import Addressee, Claimed
 
 log = logging.getLogger(__name__)
 MAX_CHAT_WAIT = 0.25  # longer than this for one chat's bucket: put the row back, go on
 HEARTBEAT_SECONDS = 2.0  # well inside services.outbox.WORKER_SILENCE
-
-
-@dataclass
-class Outcome:
-    """What happened to one row; applied to the database after the batch."""
-
-    row_id: int
-    status: OutboxStatus
-    error: str | None = None
-    message_id: int | None = None
-    not_before: datetime | None = None
-    count_attempt: bool = True
-    block_identity: int | None = None
-    migrate_to: str | None = None
-    at: datetime | None = None  # when Telegram accepted it (recording may come a batch later)
 
 
 class Sender:
@@ -97,7 +83,7 @@ class Sender:
         )
         self._wake = asyncio.Event()
         # The outcomes of the batch sent last, written with the next claim (see drain_once).
-        self._unrecorded: tuple[list[Outcome], dict[int, OutboxMessage]] | None = None
+        self._unrecorded: tuple[list[Outcome], dict[int, Claimed]] | None = None
         self._last_full = False  # the last claim took as many rows as it could
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.lease = timedelta(seconds=120)
@@ -190,8 +176,8 @@ class Sender:
         try:
             async with self._db.sessions() as session:
                 if unrecorded is not None:
-                    await self._write(session, *unrecorded)
-                rows, people = await outbox.claim_with_addressees(
+                    await write_outcomes(session, *unrecorded, self._clock.now())
+                rows, people = await outbox.claim(
                     session, now=self._clock.now(), worker=self.worker, limit=limit
                 )
                 groups = await _groups(session, rows)
@@ -209,7 +195,7 @@ class Sender:
         self._last_full = len(rows) >= limit
         if not rows:
             return 0
-        by_chat: OrderedDict[str, list[OutboxMessage]] = OrderedDict()
+        by_chat: OrderedDict[str, list[Claimed]] = OrderedDict()
         for row in rows:
             by_chat.setdefault(row.chat_id, []).append(row)
         results = await asyncio.gather(
@@ -229,7 +215,7 @@ class Sender:
 
     async def _send_chat(
         self,
-        rows: list[OutboxMessage],
+        rows: list[Claimed],
         people: dict[int, Addressee],
         groups: dict[str, StaffGroup],
         refs: dict[str, MessageRef],
@@ -253,6 +239,12 @@ class Sender:
                 break
             outcome = await self._send_one(row, people, groups, refs, wait)
             outcomes.append(outcome)
+            sent_id = outcome.message_id if outcome.status == OutboxStatus.sent else None
+            if row.ref_key and sent_id is not None:
+                # Later rows of this batch may need it now (a topic and the alert inside it).
+                refs[row.ref_key] = MessageRef(
+                    key=row.ref_key, chat_id=row.chat_id, message_id=sent_id
+                )
             if outcome.status == OutboxStatus.pending:  # a retry: later rows wait behind it
                 outcomes += [
                     Outcome(
@@ -267,12 +259,12 @@ class Sender:
                 break
         return outcomes
 
-    def _chat_wait(self, row: OutboxMessage) -> float:
+    def _chat_wait(self, row: Claimed) -> float:
         return self.limits.chat(row.chat_id).wait_time() if row.op == "send" else 0.0
 
     async def _send_one(
         self,
-        row: OutboxMessage,
+        row: Claimed,
         people: dict[int, Addressee],
         groups: dict[str, StaffGroup],
         refs: dict[str, MessageRef],
@@ -334,7 +326,7 @@ class Sender:
             return Outcome(row.id, OutboxStatus.dead, f"{type(exc).__name__}: {exc}")
         return Outcome(row.id, OutboxStatus.sent, message_id=message_id, at=self._clock.now())
 
-    def _retry(self, row: OutboxMessage, error: str) -> Outcome:
+    def _retry(self, row: Claimed, error: str) -> Outcome:
         attempts = row.attempts + 1
         if attempts >= self._settings.max_attempts:
             return Outcome(row.id, OutboxStatus.dead, error)
@@ -347,7 +339,7 @@ class Sender:
         )
 
     def _render(
-        self, row: OutboxMessage, person: Addressee | None, group: StaffGroup | None
+        self, row: Claimed, person: Addressee | None, group: StaffGroup | None
     ) -> Rendered:
         if person is not None:
             locale = resolve_locale(
@@ -364,7 +356,7 @@ class Sender:
         return self._registry.render(row.notice, context)
 
     async def _call(
-        self, row: OutboxMessage, rendered: Rendered, refs: dict[str, MessageRef]
+        self, row: Claimed, rendered: Rendered, refs: dict[str, MessageRef]
     ) -> int | None:
         chat_id = int(row.chat_id)
         if row.op == "send":
@@ -373,7 +365,12 @@ class Sender:
             reply_to = (
                 ref.message_id if ref and ref.chat_id == row.chat_id else row.target_message_id
             )
-            message_id = await self._send(chat_id, row, rendered, reply_to)
+            thread = row.thread_id
+            if row.thread_ref:  # into a forum topic: wait until it exists (0: it never will)
+                if row.thread_ref not in refs:
+                    raise _MissingRef
+                thread = refs[row.thread_ref].message_id or None
+            message_id = await self._send(chat_id, row, rendered, reply_to, thread)
             if rendered.pin:
                 await self._pin(chat_id, message_id)
             return message_id
@@ -383,6 +380,8 @@ class Sender:
             if ref is None:
                 raise _MissingRef
             target = ref.message_id
+        if row.op in topics.OPS:
+            return await topics.call(self._bot, row.op, chat_id, rendered.text, target)
         if row.op == "delete":
             await self._bot.delete_message(chat_id, target)
             return target
@@ -402,9 +401,15 @@ class Sender:
         return target
 
     async def _send(
-        self, chat_id: int, row: OutboxMessage, rendered: Rendered, reply_to: int | None
+        self,
+        chat_id: int,
+        row: Claimed,
+        rendered: Rendered,
+        reply_to: int | None,
+        thread: int | None = None,
     ) -> int:
         common = {
+            "message_thread_id": thread,
             "allow_paid_broadcast": (self._settings.paid_broadcast and row.kind == OutboxKind.bulk)
             or None,
             "reply_parameters": ReplyParameters(
@@ -458,78 +463,25 @@ class Sender:
         except Exception as exc:
             log.warning("pin failed", extra={"fields": {"error": type(exc).__name__}})
 
-    async def _record(self, outcomes: list[Outcome], rows: dict[int, OutboxMessage]) -> None:
+    async def _record(self, outcomes: list[Outcome], rows: dict[int, Claimed]) -> None:
         """Write every outcome of the batch in a transaction of its own."""
         if not outcomes:
             return
         async with self._db.sessions() as session:
-            await self._write(session, outcomes, rows)
+            await write_outcomes(session, outcomes, rows, self._clock.now())
             await session.commit()
         self._after_record(outcomes)
 
     def _after_record(self, outcomes: list[Outcome]) -> None:
-        if any(o.status == OutboxStatus.pending and o.migrate_to for o in outcomes):
+        if wants_wake(outcomes):
             self.wake()
-
-    async def _write(
-        self, session: AsyncSession, outcomes: list[Outcome], rows: dict[int, OutboxMessage]
-    ) -> None:
-        """Every outcome of a batch, in the caller's transaction."""
-        if not outcomes:
-            return
-        now = self._clock.now()
-        await outbox.mark_all_sent(
-            session,
-            [
-                (o.row_id, o.message_id, o.at or now)
-                for o in outcomes
-                if o.status == OutboxStatus.sent
-            ],
-        )
-        for o in outcomes:
-            if o.status == OutboxStatus.sent:
-                row = rows[o.row_id]
-                if row.ref_key and o.message_id is not None:
-                    await outbox.remember_message(
-                        session,
-                        key=row.ref_key,
-                        channel=row.channel,
-                        chat_id=row.chat_id,
-                        message_id=o.message_id,
-                        now=now,
-                    )
-            elif o.status == OutboxStatus.pending:
-                if o.migrate_to:
-                    await self._migrate(session, rows[o.row_id], o.migrate_to)
-                await outbox.mark_retry(
-                    session,
-                    row_id=o.row_id,
-                    error=o.error or "",
-                    not_before=o.not_before or now,
-                    count_attempt=o.count_attempt,
-                )
-            else:
-                await outbox.mark_final(
-                    session, row_id=o.row_id, status=o.status, error=o.error or ""
-                )
-                if o.block_identity:
-                    await identities.mark_blocked(session, identity_id=o.block_identity, now=now)
-
-    async def _migrate(self, session: AsyncSession, row: OutboxMessage, new_chat_id: str) -> None:
-        """Telegram says the group is now a supergroup with another id: follow it."""
-        await staff_service.migrate_group(
-            session, channel=row.channel, old_chat_id=row.chat_id, new_chat_id=new_chat_id
-        )
-        await outbox.retarget_chat(
-            session, channel=row.channel, old_chat_id=row.chat_id, new_chat_id=new_chat_id
-        )
 
 
 class _MissingRef(Exception):
     pass
 
 
-async def _groups(session: AsyncSession, rows: list[OutboxMessage]) -> dict[str, StaffGroup]:
+async def _groups(session: AsyncSession, rows: list[Claimed]) -> dict[str, StaffGroup]:
     chats = {r.chat_id for r in rows if r.chat_id.startswith("-")}
     if not chats:
         return {}
@@ -539,8 +491,8 @@ async def _groups(session: AsyncSession, rows: list[OutboxMessage]) -> dict[str,
     }
 
 
-async def _refs(session: AsyncSession, rows: list[OutboxMessage]) -> dict[str, MessageRef]:
-    keys = {r.target_ref for r in rows if r.target_ref}
+async def _refs(session: AsyncSession, rows: list[Claimed]) -> dict[str, MessageRef]:
+    keys = {key for r in rows for key in (r.target_ref, r.thread_ref) if key}
     if not keys:
         return {}
     return {

@@ -50,8 +50,10 @@ class Replier:
         *,
         ref_key: str | None = None,
         reply_to: int | None = None,
+        thread_id: int | None = None,
     ) -> None:
-        """Queue a message remembered under `ref_key` (to edit later), maybe as a reply."""
+        """Queue a message remembered under `ref_key` (to edit later), maybe as a reply
+        (in forum topic `thread_id`, when the message answered is in one)."""
         await outbox.enqueue(
             self._session,
             to=self.recipient,
@@ -61,6 +63,7 @@ class Replier:
             kind=OutboxKind.reply,
             ref_key=ref_key,
             target_message_id=reply_to,
+            thread_id=thread_id,
         )
 
     async def edit_ref(self, ref_key: str, notice: str, data: dict[str, Any]) -> None:

@@ -1,8 +1,10 @@
-"""Staff group housekeeping: follow a group that became a supergroup (new chat id)."""
+"""Staff group housekeeping: follow a group that became a supergroup (new chat id), and
+notice whether a group has topics (a forum gives each ticket a topic of its own)."""
 
 from __future__ import annotations
 
 from aiogram import F
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,3 +33,12 @@ async def group_migrated_here(message: Message, session: AsyncSession) -> None:
         session, channel="telegram", old_chat_id=old, new_chat_id=new
     )
     await outbox.retarget_chat(session, channel="telegram", old_chat_id=old, new_chat_id=new)
+
+
+@router.message(F.chat.type == "supergroup")
+async def forum_or_not(message: Message, session: AsyncSession) -> None:
+    """Keep the group's forum flag as its messages show it, then let the message go on."""
+    await staff_service.learn_forum(
+        session, chat_id=str(message.chat.id), is_forum=bool(message.chat.is_forum)
+    )
+    raise SkipHandler  # only noted: the message is for whichever handler takes it next

@@ -53,7 +53,8 @@ class OutboxMessage(IdMixin, Base):
     identity_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("chat_identities.id", ondelete="SET NULL")
     )
-    op: Mapped[str] = mapped_column(String(10), default="send")  # send | edit | delete
+    # send | edit | delete, or a forum topic's newtopic | closetopic | opentopic (bot/topics.py)
+    op: Mapped[str] = mapped_column(String(10), default="send")
     notice: Mapped[str] = mapped_column(String(80))
     data: Mapped[dict[str, Any]]
     kind: Mapped[OutboxKind] = mapped_column(_enum(OutboxKind))
@@ -62,6 +63,10 @@ class OutboxMessage(IdMixin, Base):
     ref_key: Mapped[str | None] = mapped_column(String(120))  # remember the sent message id
     target_ref: Mapped[str | None] = mapped_column(String(120))  # edit/delete this ref
     target_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Into a forum topic: by its id, or by the ref of the row that creates it (the row then
+    # waits until the topic exists).
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    thread_ref: Mapped[str | None] = mapped_column(String(120))
     not_before: Mapped[datetime]
     status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.pending)
     attempts: Mapped[int] = mapped_column(default=0)

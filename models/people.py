@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, BigId, IdMixin
@@ -111,6 +111,9 @@ class StaffGroup(IdMixin, Base):
     language: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # A forum (topics enabled): each ticket gets a topic of its own (`linli groups add
+    # --forum`, or learned from the group's messages).
+    is_forum: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class RequestStatus(enum.StrEnum):

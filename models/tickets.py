@@ -183,12 +183,19 @@ class TicketMedia(IdMixin, Base):
 
 
 class TicketTopic(Base):
-    """A ticket's own forum topic in a staff group (groups with topics enabled)."""
+    """A ticket's own forum topic in a staff group (groups with topics enabled).
+
+    The topic's thread id is known once the sender has created it: it is kept with the
+    other message refs, under `ticket:<ticket>:topic:<group>` (services/tickets/topics.py).
+    """
 
     __tablename__ = "ticket_topics"
 
     ticket_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
     )
-    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    thread_id: Mapped[int] = mapped_column(BigInteger)
+    group_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("staff_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]  # closed with the ticket; reopened with it

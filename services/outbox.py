@@ -6,11 +6,23 @@ that caused it was committed. The claim/mark functions are the sender's side.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +47,11 @@ class Recipient:
     channel: str = "telegram"
 
 
+# Forum topic ops, run by the sender (bot/topics.py): the rendered text names the topic, and a
+# `newtopic` row's `ref_key` keeps the topic's thread id for the rows that go into it.
+NEW_TOPIC, CLOSE_TOPIC, REOPEN_TOPIC = "newtopic", "closetopic", "opentopic"
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -50,8 +67,14 @@ async def enqueue(
     target_ref: str | None = None,
     target_message_id: int | None = None,
     source: str | None = None,
+    thread_id: int | None = None,
+    thread_ref: str | None = None,
 ) -> None:
-    """Add a notice for `to` to the outbox. With `dedupe_key`, a second enqueue is a no-op."""
+    """Add a notice for `to` to the outbox. With `dedupe_key`, a second enqueue is a no-op.
+
+    `thread_id` puts it into a forum topic; `thread_ref` into the topic a row with that
+    `ref_key` creates (it waits for it).
+    """
     values = dict(
         channel=to.channel,
         chat_id=to.chat_id,
@@ -65,6 +88,8 @@ async def enqueue(
         ref_key=ref_key,
         target_ref=target_ref,
         target_message_id=target_message_id,
+        thread_id=thread_id,
+        thread_ref=thread_ref,
         not_before=not_before or now,
         status=OutboxStatus.pending,
         attempts=0,
@@ -137,129 +162,187 @@ class Addressee:
     blocked: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A claimed row as the sender needs it: plain values read by a Core UPDATE … RETURNING,
+    not an ORM instance (no identity map or attribute instrumentation on the hot path).
+    Any column of the outbox can be added here by name: the claim returns the fields listed."""
+
+    id: int
+    channel: str
+    chat_id: str
+    identity_id: int | None
+    op: str
+    notice: str
+    data: dict[str, Any]
+    kind: OutboxKind
+    priority: int
+    ref_key: str | None
+    target_ref: str | None
+    target_message_id: int | None
+    thread_id: int | None
+    thread_ref: str | None
+    attempts: int
+
+
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_IDENTITIES = cast(Table, ChatIdentity.__table__)
+_CLAIMED = [_OUTBOX.c[f.name] for f in fields(Claimed)]
+
+
 def _of_recipient(column: Any) -> Any:
-    return select(column).where(ChatIdentity.id == OutboxMessage.identity_id).scalar_subquery()
+    return select(column).where(_IDENTITIES.c.id == _OUTBOX.c.identity_id).scalar_subquery()
 
 
-def _claim_statement(limit: int, *, postgresql: bool, with_addressees: bool) -> Any:
+def _claim_statement(limit: int, *, postgresql: bool) -> Any:
+    t = _OUTBOX.c
     due = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status == OutboxStatus.pending,
-            OutboxMessage.not_before <= bindparam("now"),
-        )
-        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        select(t.id)
+        .where(t.status == OutboxStatus.pending, t.not_before <= bindparam("now"))
+        .order_by(t.priority, t.id)
         .limit(limit)
     )
     if postgresql:
         due = due.with_for_update(skip_locked=True)
-    returning: list[Any] = [OutboxMessage]
-    if with_addressees:
-        # The recipient's details in the same statement: no second query per batch.
-        returning += [
-            _of_recipient(ChatIdentity.language),
-            _of_recipient(ChatIdentity.platform_language),
-            _of_recipient(ChatIdentity.blocked),
-        ]
     return (
-        update(OutboxMessage)
-        .where(
-            and_(
-                OutboxMessage.id.in_(due.scalar_subquery()),
-                OutboxMessage.status == OutboxStatus.pending,
-            )
-        )
+        update(_OUTBOX)
+        .where(and_(t.id.in_(due.scalar_subquery()), t.status == OutboxStatus.pending))
         .values(
             status=OutboxStatus.sending,
-            claimed_at=bindparam("now"),
+            claimed_at=bindparam("now", type_=t.claimed_at.type),
             claimed_by=bindparam("worker"),
         )
-        .returning(*returning)
-        .execution_options(synchronize_session=False)
+        # The recipient's details in the same statement: no second query per batch.
+        .returning(
+            *_CLAIMED,
+            _of_recipient(_IDENTITIES.c.language),
+            _of_recipient(_IDENTITIES.c.platform_language),
+            _of_recipient(_IDENTITIES.c.blocked),
+        )
     )
 
 
-_CLAIMS: dict[tuple[int, bool, bool], Any] = {}  # built once per shape: this runs all the time
+_CLAIMS: dict[tuple[int, bool], Any] = {}  # built once per shape: this runs all the time
 
 
-async def claim_batch(
+async def claim(
     session: AsyncSession, *, now: datetime, worker: str, limit: int
-) -> list[OutboxMessage]:
-    """Claim up to `limit` due rows, highest priority first, for this worker.
+) -> tuple[list[Claimed], dict[int, Addressee]]:
+    """Claim up to `limit` due rows for this worker, highest priority first, and the details
+    of their recipients (by identity id).
 
     (Rows of dead workers come back through `reclaim`, run with each heartbeat.) PostgreSQL
     uses FOR UPDATE SKIP LOCKED so several processes share the work; SQLite has one writer
     at a time (BEGIN IMMEDIATE), so the same UPDATE … RETURNING is already exclusive there.
     """
-    rows, _ = await _claim(session, now=now, worker=worker, limit=limit, with_addressees=False)
-    return rows
-
-
-async def claim_with_addressees(
-    session: AsyncSession, *, now: datetime, worker: str, limit: int
-) -> tuple[list[OutboxMessage], dict[int, Addressee]]:
-    """`claim_batch`, and the details of the rows' recipients (by identity id)."""
-    return await _claim(session, now=now, worker=worker, limit=limit, with_addressees=True)
-
-
-async def _claim(
-    session: AsyncSession, *, now: datetime, worker: str, limit: int, with_addressees: bool
-) -> tuple[list[OutboxMessage], dict[int, Addressee]]:
     postgresql = session.get_bind().dialect.name == "postgresql"
-    shape = (limit, postgresql, with_addressees)
-    statement = _CLAIMS.get(shape)
+    statement = _CLAIMS.get((limit, postgresql))
     if statement is None:
-        statement = _CLAIMS[shape] = _claim_statement(
-            limit, postgresql=postgresql, with_addressees=with_addressees
-        )
+        statement = _CLAIMS[limit, postgresql] = _claim_statement(limit, postgresql=postgresql)
     result = await session.execute(statement, {"now": now, "worker": worker})
-    rows: list[OutboxMessage] = []
+    width = len(_CLAIMED)
+    rows: list[Claimed] = []
     addressees: dict[int, Addressee] = {}
-    for row in result:
-        message = row[0]
-        rows.append(message)
-        if with_addressees and message.identity_id is not None and row[3] is not None:
-            addressees[message.identity_id] = Addressee(row[1], row[2], bool(row[3]))
+    for values in result:
+        row = Claimed(*values[:width])
+        rows.append(row)
+        language, platform_language, blocked = values[width:]
+        if row.identity_id is not None and blocked is not None:
+            addressees[row.identity_id] = Addressee(language, platform_language, bool(blocked))
     rows.sort(key=lambda r: (r.priority, r.id))
     return rows, addressees
 
 
-async def mark_sent(
-    session: AsyncSession, *, row_id: int, message_id: int | None, now: datetime
-) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id)
-        .values(status=OutboxStatus.sent, sent_at=now, message_id=message_id, last_error=None)
+# Outcomes, one executemany UPDATE by primary key per kind of outcome (Core statements: the
+# ORM's bulk UPDATE by primary key costs several times as much per row).
+_ROW = _OUTBOX.c.id == bindparam("row_id")
+_SENT = (
+    update(_OUTBOX)
+    .where(_ROW)
+    .values(
+        status=OutboxStatus.sent,
+        sent_at=bindparam("at", type_=_OUTBOX.c.sent_at.type),
+        message_id=bindparam("message_id_"),
+        last_error=None,
     )
+)
+_RETRY = dict(
+    status=OutboxStatus.pending,
+    not_before=bindparam("not_before_", type_=_OUTBOX.c.not_before.type),
+    last_error=bindparam("error"),
+    claimed_by=None,
+)
+_RETRY_COUNTED = update(_OUTBOX).where(_ROW).values(**_RETRY, attempts=_OUTBOX.c.attempts + 1)
+_RETRY_PAUSED = update(_OUTBOX).where(_ROW).values(**_RETRY)  # a 429 pause is no attempt
+_FINAL = (
+    update(_OUTBOX)
+    .where(_ROW)
+    .values(
+        status=bindparam("status_", type_=_OUTBOX.c.status.type),
+        last_error=bindparam("error"),
+        attempts=_OUTBOX.c.attempts + 1,
+    )
+)
+
+
+# PostgreSQL: one UPDATE … FROM unnest(arrays) for the whole batch, the commonest outcome (no
+# per-row parameter processing, one statement for the server to run instead of fifty).
+_SENT_VALUES = (
+    func.unnest(
+        bindparam("ids", type_=ARRAY(BigInteger)),
+        bindparam("message_ids", type_=ARRAY(BigInteger)),
+        bindparam("ats", type_=ARRAY(DateTime(timezone=True))),
+    )
+    .table_valued("id", "message_id", "at")
+    .render_derived(name="sent")
+)
+_SENT_ARRAYS = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == _SENT_VALUES.c.id)
+    .values(
+        status=OutboxStatus.sent,
+        sent_at=_SENT_VALUES.c.at,
+        message_id=_SENT_VALUES.c.message_id,
+        last_error=None,
+    )
+)
+
+
+async def mark_sent(session: AsyncSession, sent: list[tuple[int, int | None, datetime]]) -> None:
+    """Record sends: (row id, Telegram's message id, sent at, timezone-aware)."""
+    if not sent:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        ids, message_ids, ats = (list(column) for column in zip(*sent, strict=True))
+        await session.execute(_SENT_ARRAYS, {"ids": ids, "message_ids": message_ids, "ats": ats})
+    else:
+        await session.execute(
+            _SENT, [{"row_id": r, "message_id_": m, "at": at} for r, m, at in sent]
+        )
 
 
 async def mark_retry(
-    session: AsyncSession,
-    *,
-    row_id: int,
-    error: str,
-    not_before: datetime,
-    count_attempt: bool = True,
+    session: AsyncSession, retries: list[tuple[int, str, datetime, bool]]
 ) -> None:
-    """Put a row back for a later try (a 429 pause does not count as an attempt)."""
-    values: dict[str, Any] = dict(
-        status=OutboxStatus.pending, not_before=not_before, last_error=error[:500], claimed_by=None
-    )
-    if count_attempt:
-        values["attempts"] = OutboxMessage.attempts + 1
-    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+    """Put rows back for a later try: (row id, error, not before, whether it counts as an
+    attempt: a 429 pause or waiting behind another row does not)."""
+    for counted, statement in ((True, _RETRY_COUNTED), (False, _RETRY_PAUSED)):
+        params = [
+            {"row_id": r, "error": error[:500], "not_before_": not_before}
+            for r, error, not_before, count in retries
+            if count is counted
+        ]
+        if params:
+            await session.execute(statement, params)
 
 
-async def mark_final(
-    session: AsyncSession, *, row_id: int, status: OutboxStatus, error: str
-) -> None:
-    """End a row as blocked or dead (dead letters are listed for staff)."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id)
-        .values(status=status, last_error=error[:500], attempts=OutboxMessage.attempts + 1)
-    )
+async def mark_final(session: AsyncSession, final: list[tuple[int, OutboxStatus, str]]) -> None:
+    """End rows as blocked or dead (dead letters are listed for staff): (row id, status, error)."""
+    if final:
+        await session.execute(
+            _FINAL,
+            [{"row_id": r, "status_": status, "error": error[:500]} for r, status, error in final],
+        )
 
 
 async def remember_message(
@@ -309,23 +392,3 @@ async def retarget_chat(
         .where(MessageRef.channel == channel, MessageRef.chat_id == old_chat_id)
         .values(chat_id=new_chat_id)
     )
-
-
-async def mark_all_sent(
-    session: AsyncSession, sent: list[tuple[int, int | None, datetime]]
-) -> None:
-    """Record many sends in one executemany UPDATE by primary key: (row id, message id, sent at)."""
-    if sent:
-        await session.execute(
-            update(OutboxMessage),
-            [
-                {
-                    "id": row_id,
-                    "status": OutboxStatus.sent,
-                    "sent_at": at,
-                    "message_id": message_id,
-                    "last_error": None,
-                }
-                for row_id, message_id, at in sent
-            ],
-        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Building, Community, Staff, StaffGroup, StaffRole
@@ -91,8 +91,12 @@ async def add_group(
     categories: list[str] | None = None,
     buildings: list[str] | None = None,
     channel: str = "telegram",
+    forum: bool | None = None,
 ) -> tuple[StaffGroup, bool]:
-    """Register a staff group chat for a purpose within a scope. Returns (group, created)."""
+    """Register a staff group chat for a purpose within a scope. Returns (group, created).
+
+    `forum`: the group has topics enabled, so each ticket gets a topic of its own (None
+    keeps what is known: the bot also learns it from the group's messages)."""
     if purpose not in GROUP_PURPOSES:
         raise NotFound("group.unknown_purpose", purpose=purpose)
     scope = await community_named(session, community)
@@ -108,6 +112,8 @@ async def add_group(
     group.community_id = scope.id if scope else None
     group.categories = categories or None
     group.building_ids = building_list
+    if forum is not None:
+        group.is_forum = forum
     await session.flush()
     audit.record(
         session,
@@ -138,3 +144,18 @@ async def migrate_group(
         return True
     group.chat_id = new_chat_id
     return True
+
+
+async def learn_forum(
+    session: AsyncSession, *, chat_id: str, is_forum: bool, channel: str = "telegram"
+) -> None:
+    """A group's messages say whether it has topics: keep its staff group in step."""
+    await session.execute(
+        update(StaffGroup)
+        .where(
+            StaffGroup.channel == channel,
+            StaffGroup.chat_id == chat_id,
+            StaffGroup.is_forum != is_forum,
+        )
+        .values(is_forum=is_forum)
+    )

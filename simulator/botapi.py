@@ -451,8 +451,11 @@ class BotApi:
             )
 
     def _thread(self, chat: SimChat, params: Params) -> int | None:
-        """Check message_thread_id against the forum's topics."""
+        """Check message_thread_id against the forum's topics (a reply without one goes into
+        the topic of the message it answers, as in Telegram)."""
         thread_id = params.get_int("message_thread_id")
+        if thread_id is None and chat.is_forum:
+            thread_id = self._replied_thread(chat, params)
         if thread_id is None or not chat.is_forum:
             return thread_id
         topic = chat.topics.get(thread_id)
@@ -461,6 +464,19 @@ class BotApi:
         if topic.closed:
             raise bad_request("TOPIC_CLOSED")
         return thread_id
+
+    def _replied_thread(self, chat: SimChat, params: Params) -> int | None:
+        """The topic of the message replied to, if it is in one (errors are _reply_to's)."""
+        message_id: Any = params.get_json("reply_parameters")
+        if isinstance(message_id, dict):
+            message_id = message_id.get("message_id")
+        else:
+            message_id = params.raw.get("reply_to_message_id")
+        try:
+            replied = chat.by_id.get(int(message_id)) if message_id is not None else None
+        except (TypeError, ValueError):
+            return None
+        return replied.message_thread_id if replied and replied.is_topic_message else None
 
     def _reply_to(self, chat: SimChat, params: Params) -> int | None:
         """The message replied to (reply_to_message_id or reply_parameters)."""

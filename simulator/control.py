@@ -343,6 +343,21 @@ def set_blocked(state: SimState, user: SimUser, blocked: bool) -> int | None:
     return _bot_status_update(state, chat, user, old, new)
 
 
+def _topic_of(chat: SimChat, body: MessageIn) -> tuple[int | None, int | None]:
+    """(thread, message replied to) of a user message, as Telegram sets them in a forum: a
+    reply is in the topic of what it answers, and a message in a topic that answers nothing
+    in particular is a reply to the topic's first (service) message."""
+    reply_to, thread_id = body.reply_to_message_id, body.message_thread_id
+    if not chat.is_forum:
+        return None, reply_to
+    replied = chat.by_id.get(reply_to) if reply_to is not None else None
+    if thread_id is None and replied is not None and replied.is_topic_message:
+        thread_id = replied.message_thread_id
+    if thread_id is not None and thread_id not in chat.topics:
+        raise HTTPException(400, f"no topic {thread_id} in chat {chat.id}")
+    return thread_id, reply_to if reply_to is not None else thread_id
+
+
 def user_message(state: SimState, body: MessageIn) -> dict[str, Any]:
     """Send a message as a user; returns {update_id, message_id, message}."""
     user = state.users.get(body.user_id)
@@ -365,15 +380,16 @@ def user_message(state: SimState, body: MessageIn) -> dict[str, Any]:
         if user.blocked:
             unblock_update = set_blocked(state, user, False)
         user.started = True
+    thread_id, reply_to = _topic_of(chat, body)
     message = SimMessage(
         message_id=chat.allocate_id(),
         chat_id=chat.id,
         from_bot=False,
         sender_id=user.id,
         date=int(time.time()),
-        reply_to_message_id=body.reply_to_message_id,
-        message_thread_id=body.message_thread_id if chat.is_forum else None,
-        is_topic_message=bool(chat.is_forum and body.message_thread_id),
+        reply_to_message_id=reply_to,
+        message_thread_id=thread_id,
+        is_topic_message=thread_id is not None,
     )
     caption = body.caption if body.caption is not None else None
     if body.photo is not None:

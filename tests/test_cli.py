@@ -180,9 +180,10 @@ async def test_staff_groups_rotation_and_jobs(
         "dispatch",
         "--community",
         "金采小区",
+        "--forum",
         cwd=workdir,
     )
-    assert group.returncode == 0, group.stderr
+    assert group.returncode == 0 and "forum" in group.stdout, group.stderr
     async with db.sessions() as session:
         old = await session.scalar(select(Household.binding_code))
     rotated = linli(
@@ -204,6 +205,7 @@ async def test_staff_groups_rotation_and_jobs(
         assert await session.scalar(select(Household.binding_code)) != old
         assert await session.scalar(select(func.count()).select_from(Staff)) == 1
         assert await session.scalar(select(StaffGroup.chat_id)) == "-100123"
+        assert await session.scalar(select(StaffGroup.is_forum)) is True
         assert (
             await session.scalar(
                 select(func.count())

@@ -509,6 +509,7 @@ async def follow_up(
             now=clock.now(),
             text=text,
             media=[MediaIn(**item)] if item else None,
+            as_staff=False,
         )
     except DomainError as exc:
         if exc.key in ("ticket.closed", "ticket.not_allowed", "ticket.missing"):

@@ -3,7 +3,8 @@
 A reply starting with /say goes to the resident; any other reply (text, photo, voice) is
 kept as an internal note, and the bot offers to send it on (“Send to resident” / “Keep
 internal”). The ticket is found from the message replied to: its alert, or a resident's
-message the bot posted under it.
+message the bot posted under it. In a forum group every message in the ticket's own topic
+counts as such a reply, whatever it answers (services/tickets/topics.py).
 """
 
 from __future__ import annotations
@@ -39,8 +40,24 @@ def _content(message: Message) -> tuple[str, list[MediaIn]]:
     return text, media
 
 
+async def _ticket_of(session: AsyncSession, message: Message) -> int | None:
+    """The ticket a group message is about: its forum topic's, else the bot message it answers."""
+    thread = message.message_thread_id if message.is_topic_message else None
+    if thread:
+        ticket_id = await queries.ticket_for_alert(session, message.chat.id, thread)
+        if ticket_id is not None:
+            return ticket_id
+    replied = message.reply_to_message
+    by_bot = replied is not None and replied.from_user is not None and replied.from_user.is_bot
+    if replied is None or not by_bot or replied.message_id == thread:
+        return None
+    return await queries.ticket_for_alert(session, message.chat.id, replied.message_id)
+
+
 @router.message(
-    in_group, F.reply_to_message.from_user.is_bot, F.text | F.photo | F.voice | F.caption
+    in_group,
+    F.reply_to_message.from_user.is_bot | F.is_topic_message,
+    F.text | F.photo | F.voice | F.caption,
 )
 async def staff_reply(
     message: Message,
@@ -49,12 +66,14 @@ async def staff_reply(
     clock: Clock,
     reply: Replier,
 ) -> None:
-    """A reply under a ticket's alert: /say … reaches the resident; the rest stays internal."""
-    replied = message.reply_to_message
-    assert replied is not None
-    ticket_id = await queries.ticket_for_alert(session, message.chat.id, replied.message_id)
-    if ticket_id is None or person.staff is None:
-        return  # not about a ticket, or not staff: group chatter is none of our business
+    """A reply under a ticket's alert (or in its topic): /say … reaches the resident; the rest
+    stays internal."""
+    if person.staff is None:
+        return  # not staff: group chatter is none of our business
+    ticket_id = await _ticket_of(session, message)
+    if ticket_id is None:
+        return  # not about a ticket
+    thread = message.message_thread_id if message.is_topic_message else None  # answer there
     text, media = _content(message)
     say = SAY.match(text)
     if say:
@@ -70,10 +89,14 @@ async def staff_reply(
             text=text,
             media=media,
             internal=not say,
+            as_staff=True,
         )
     except DomainError as exc:
         await reply.tracked(
-            "ticket.refused", {"key": exc.key, **exc.data}, reply_to=message.message_id
+            "ticket.refused",
+            {"key": exc.key, **exc.data},
+            reply_to=message.message_id,
+            thread_id=thread,
         )
         return
     if say:
@@ -81,12 +104,14 @@ async def staff_reply(
             "ticket.relay_done",
             {"number": ticket.number, "sent": True, "name": person.staff.name},
             reply_to=message.message_id,
+            thread_id=thread,
         )
     else:
         await reply.tracked(
             "ticket.relay_offer",
             {"ticket_id": ticket.id, "number": ticket.number},
             reply_to=message.message_id,
+            thread_id=thread,
         )
 
 
@@ -120,6 +145,7 @@ async def relay_choice(
                 now=clock.now(),
                 text=text,
                 media=media,
+                as_staff=True,
             )
         except DomainError as exc:
             await query.answer(refusal(_, exc), show_alert=True)

@@ -259,3 +259,11 @@ def render_resident_message(ctx: RenderContext) -> Rendered:
     if first["kind"] == "photo":
         return Rendered(body, photo=first["file_id"])
     return Rendered(body, voice=first["file_id"])
+
+
+@notices.register("ticket.topic")
+def render_topic(ctx: RenderContext) -> Rendered:
+    """A ticket's forum topic, named “BX-0001234 · 🚰 Plumbing”: never who filed it, or where."""
+    data = ctx.data
+    category = category_name(ctx._, data.get("kind", ""), data.get("category", ""))
+    return Rendered(f"{data['number']} · {category}")

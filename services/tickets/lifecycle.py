@@ -508,23 +508,31 @@ async def add_message(
     text: str = "",
     media: list[MediaIn] | None = None,
     internal: bool = False,
+    as_staff: bool,
 ) -> Ticket:
-    """A resident's follow-up, or a staff reply (to the resident unless internal)."""
+    """A resident's follow-up, or a staff reply (to the resident unless internal).
+
+    The caller says in which capacity the person writes (their own ticket in private chat,
+    or the staff group's): a steward who lives in the estate is a resident about their own
+    home's leaking tap, not staff talking to themselves."""
     ticket = await load(session, ticket_id)
-    from_resident = _resident_may(person, ticket) and person.staff is None
-    staff_ok = (
-        person.staff is not None
-        and person.staff.active
-        and in_scope(
-            person.staff, community_id=ticket.community_id, building_id=ticket.building_id
+    from_resident = not as_staff
+    if as_staff:
+        allowed = (
+            person.staff is not None
+            and person.staff.active
+            and in_scope(
+                person.staff, community_id=ticket.community_id, building_id=ticket.building_id
+            )
         )
-    )
-    if not (from_resident or staff_ok):
+    else:
+        allowed = _resident_may(person, ticket)
+    if not allowed:
         audit.record(
             session,
             now=now,
             action="ticket.message",
-            actor_kind="resident",
+            actor_kind="staff" if as_staff else "resident",
             actor_id=person.identity.id,
             subject_type="ticket",
             subject_id=ticket.id,

@@ -2,7 +2,8 @@
 
 A group's alert is one message per group, edited in place as the ticket moves (message ref
 `ticket:<id>:alert:<group>`); an anonymous complaint's alert never carries the resident's
-name, unit or room.
+name, unit or room. In a forum group the ticket gets a topic of its own (services/tickets/
+topics.py): the alert, its photos and the resident's follow-ups go inside it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from models import (
 )
 from services import outbox
 from services.outbox import Recipient
+from services.tickets import topics
 from services.tickets.machine import staff_actions
 
 GROUP_PURPOSES = {
@@ -141,6 +143,12 @@ async def alert_groups(
         to = Recipient(chat_id=group.chat_id, channel=group.channel)
         key = f"ticket:{ticket.id}:alert:{group.id}"
         if first:
+            # In a forum, everything about the ticket goes into its own topic.
+            thread = (
+                await topics.open_topic(session, ticket, group, now=now)
+                if group.is_forum
+                else None
+            )
             if photo_ids:
                 await outbox.enqueue(
                     session,
@@ -149,6 +157,7 @@ async def alert_groups(
                     now=now,
                     kind=OutboxKind.alert,
                     data={"number": ticket.number, "photos": photo_ids[:10]},
+                    thread_ref=thread,
                 )
             await outbox.enqueue(
                 session,
@@ -158,6 +167,7 @@ async def alert_groups(
                 kind=OutboxKind.alert,
                 data=data,
                 ref_key=key,
+                thread_ref=thread,
             )
         else:
             await outbox.enqueue(
@@ -170,6 +180,8 @@ async def alert_groups(
                 op="edit",
                 target_ref=key,
             )
+    if not first:
+        await topics.follow(session, ticket, now=now)
 
 
 async def tell_resident(
@@ -235,15 +247,19 @@ async def tell_assignee(session: AsyncSession, ticket: Ticket, *, now: datetime)
 async def relay_to_staff(
     session: AsyncSession, ticket: Ticket, *, now: datetime, text: str, media: list[dict[str, str]]
 ) -> None:
-    """A resident's follow-up, posted in each group as a reply to the ticket's alert."""
+    """A resident's follow-up, posted in each group as a reply to the ticket's alert, or
+    into the ticket's topic where it has one."""
+    in_topic = await topics.topic_refs(session, ticket.id)
     for group in await groups_for(session, ticket):
+        thread = in_topic.get(group.id)
         await outbox.enqueue(
             session,
             to=Recipient(chat_id=group.chat_id, channel=group.channel),
             notice="ticket.resident_message",
             now=now,
             kind=OutboxKind.alert,
-            target_ref=f"ticket:{ticket.id}:alert:{group.id}",
+            target_ref=None if thread else f"ticket:{ticket.id}:alert:{group.id}",
+            thread_ref=thread,
             # Remembered too, so a staff reply to it reaches the same ticket.
             ref_key=f"ticket:{ticket.id}:said:{group.id}:{secrets.token_hex(6)}",
             data={

@@ -23,13 +23,13 @@ from typing import Any
 
 import httpx
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import func, insert, select
 
 from bot.delivery import Sender
 from bot.i18n import Catalogue
 from bot.notices import NoticeRegistry, notices
+from bot.session import JsonAiohttpSession
 from core.clock import Clock
 from core.settings import DEMO_TOKEN, DeliverySettings
 from models import (
@@ -65,8 +65,12 @@ def _product_notices() -> NoticeRegistry:
 
 
 def build_bot(api_base: str, *, timeout: float = 5.0) -> Bot:
-    """An aiogram Bot on the simulator, like `bot.app.build_bot` but with its own timeout."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base), timeout=timeout)
+    """An aiogram Bot on the simulator built as `bot.app.build_bot` builds the product's (its
+    session and request middleware), but with its own timeout."""
+    from bot.app import KeepResponseTypes
+
+    session = JsonAiohttpSession(api=TelegramAPIServer.from_base(api_base), timeout=timeout)
+    session.middleware(KeepResponseTypes())
     return Bot(DEMO_TOKEN, session=session)
 
 

@@ -74,11 +74,24 @@ class Sim:
         )
 
     async def group(
-        self, chat_id: int, title: str, members: list[int], *, type: str = "supergroup"
+        self,
+        chat_id: int,
+        title: str,
+        members: list[int],
+        *,
+        type: str = "supergroup",
+        forum: bool = False,
     ) -> dict[str, Any]:
         return await self._post(
-            "/chats", {"id": chat_id, "title": title, "type": type, "members": members}
+            "/chats",
+            {"id": chat_id, "title": title, "type": type, "members": members, "is_forum": forum},
         )
+
+    async def topics(self, chat_id: int) -> list[dict[str, Any]]:
+        """A forum's topics: message_thread_id, name, closed."""
+        response = await self.http.get(f"/chats/{chat_id}")
+        response.raise_for_status()
+        return response.json()["topics"]  # type: ignore[no-any-return]
 
     async def send(
         self, user_id: int, text: str | None = None, *, chat_id: int | None = None, **extra: Any

@@ -342,6 +342,7 @@ async def test_done_is_rated_with_stars_and_a_comment(product: Product) -> None:
             person=technician,
             now=now,
             text="明天上午九点上门，请家里留人",
+            as_staff=True,
         )
         for step in (Action.start, Action.finish):
             await act(

@@ -454,6 +454,7 @@ async def test_staff_replies_stay_internal_unless_said(product: Product) -> None
             person=person,
             now=product.runtime.clock.now(),
             text="我下午三点以后在家",
+            as_staff=False,
         )
         await session.commit()
     relayed = await sim.wait_text(GROUP, "我下午三点以后在家", ticket.number)
@@ -491,7 +492,13 @@ async def test_queue_lists_open_tickets_oldest_first_with_the_overdue_marked(
         identity = await identities.touch(session, external_id=str(DISPATCHER), now=now)
         person = await identities.load_person(session, identity)
         await add_message(
-            session, ticket_id=old.id, person=person, now=now, text="先去查电闸", internal=True
+            session,
+            ticket_id=old.id,
+            person=person,
+            now=now,
+            text="先去查电闸",
+            internal=True,
+            as_staff=True,
         )
         await session.commit()
 

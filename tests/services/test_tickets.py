@@ -14,7 +14,7 @@ from models.db import Database
 from services import identities
 from services.errors import DomainError, NotAllowed
 from services.tickets import sla
-from services.tickets.lifecycle import MediaIn, TicketDraft, act, create
+from services.tickets.lifecycle import MediaIn, TicketDraft, act, add_message, create
 from services.tickets.machine import Action
 from tests.services.factories import estate, resident, staff_member
 
@@ -348,3 +348,47 @@ async def test_a_draft_staff_could_not_act_on_is_refused_with_its_reason(db: Dat
                 await create(session, person=person, now=NOON, settings=SETTINGS, draft=draft)
             assert error.value.key == key
         assert await session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+async def test_a_steward_writing_about_their_own_homes_ticket_writes_as_a_resident(
+    db: Database,
+) -> None:
+    """A steward who lives in the estate: their follow-up on their own home's ticket goes to
+    the staff like any resident's, not back to themselves as a 'staff reply'."""
+    await _estate_with_residents(db, count=1)
+    async with db.sessions() as session:
+        await resident(
+            session, telegram_id=STEWARD, building="1栋", unit="1单元", room="101", now=NOON
+        )
+        steward = await _person(session, STEWARD)
+        assert steward.staff is not None and steward.resident is not None
+        ticket = await create(
+            session,
+            person=steward,
+            now=NOON,
+            settings=SETTINGS,
+            draft=TicketDraft(
+                kind=TicketKind.repair, category="plumbing", description="水龙头坏了"
+            ),
+        )
+        await add_message(
+            session,
+            ticket_id=ticket.id,
+            person=steward,
+            now=NOON,
+            text="下午在家",
+            as_staff=False,
+        )
+        notices = set(await session.scalars(select(OutboxMessage.notice)))
+        assert "ticket.resident_message" in notices and "ticket.staff_message" not in notices
+        # …and a resident cannot pass their words off as the staff's.
+        neighbour = await _person(session, 51001)
+        with pytest.raises(NotAllowed):
+            await add_message(
+                session,
+                ticket_id=ticket.id,
+                person=neighbour,
+                now=NOON,
+                text="已修好",
+                as_staff=True,
+            )

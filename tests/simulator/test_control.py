@@ -9,7 +9,13 @@ import contextlib
 import httpx
 from aiogram import Dispatcher, F, Router
 from aiogram.filters import CommandStart
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+)
 
 from simulator import DEMO_TOKEN, create_app
 from simulator.media import placeholder_png
@@ -118,6 +124,52 @@ async def test_group_privacy_mode(sim: Sim) -> None:
     ).json()
     assert promoted["update_id"] is not None
     assert (await sim.say(user["id"], chat_id=group["id"], text="now visible"))["update_id"]
+
+
+async def test_forum_topics_thread_replies_like_telegram(sim: Sim) -> None:
+    """In a topic, a message answers the topic's first message; replies stay in the topic."""
+    user = await sim.user()
+    forum = (
+        await sim.control.post(
+            "/chats",
+            json={
+                "title": "工单",
+                "type": "supergroup",
+                "is_forum": True,
+                "members": [user["id"]],
+            },
+        )
+    ).json()
+    topic = await sim.bot.create_forum_topic(forum["id"], "BX-0001")
+    thread = topic.message_thread_id
+    said = await sim.say(
+        user["id"], chat_id=forum["id"], text="我去看看", message_thread_id=thread
+    )
+    message = said["message"]
+    assert message["message_thread_id"] == thread and message["is_topic_message"]
+    assert message["reply_to_message"]["message_id"] == thread
+    assert message["reply_to_message"]["forum_topic_created"]["name"] == "BX-0001"
+    # A reply without a thread id lands in the topic of what it answers (user and bot alike).
+    answer = await sim.say(
+        user["id"], chat_id=forum["id"], text="好", reply_to_message_id=said["message_id"]
+    )
+    assert answer["message"]["message_thread_id"] == thread
+    sent = await sim.bot.send_message(
+        forum["id"], "收到", reply_parameters=ReplyParameters(message_id=said["message_id"])
+    )
+    assert sent.message_thread_id == thread and sent.is_topic_message
+    general = await sim.bot.send_message(forum["id"], "大家好")
+    assert general.message_thread_id is None
+    missing = await sim.control.post(
+        "/messages",
+        json={
+            "user_id": user["id"],
+            "chat_id": forum["id"],
+            "text": "x",
+            "message_thread_id": 999,
+        },
+    )
+    assert missing.status_code == 400
 
 
 async def test_user_media_voice_sticker_document(sim: Sim) -> None:
