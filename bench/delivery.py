@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.delivery [--database-url URL] [--messages N] [--repeat R]
         [--batches 50,200,1000] [--limit-seconds S] [--skip-limit] [--skip-ceiling] [--profile]
+        [--no-gc-freeze]
 
 (a) Ceiling, limits off. A broadcast of N messages (released by `services.broadcasts`, one
     outbox row per bound resident) drained by `bot.delivery.Sender.drain_until_idle()` with
@@ -22,7 +23,12 @@ asserts (exit status 0 unless the bench itself broke). The machine's other load 
 the stub, the simulator) shares its CPUs with the sender, as it would in production; each
 ceiling figure is the best of `--repeat` runs, and the load average is printed, because
 wall-clock rates on a busy machine vary. "CPU ms/msg" (this process's CPU time per message)
-varies much less: it is the figure to compare between versions.
+varies less: it is the figure to compare between versions. "GC ms/msg" is the part of it
+spent in Python's garbage collector (mostly full collections, whose cost grows with the
+process's heap: every module the product imports).
+Before each run everything allocated so far is moved out of the collector's reach
+(`gc.freeze()`), as `linli run` does once it has started (bot/runtime.py), so the figures
+are the running product's; `--no-gc-freeze` measures without it, to see what freezing buys.
 `--profile` runs cProfile over the PostgreSQL drain at the default batch size and prints the
 hot spots (py-spy, in the venv, gives a truer picture:
 `py-spy record -o out.svg -- .venv/bin/python -m bench.delivery --skip-limit`).
@@ -34,6 +40,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import gc
 import io
 import json
 import logging
@@ -246,6 +253,7 @@ class Figure:
     messages: int
     seconds: float
     cpu_seconds: float
+    gc_seconds: float = 0.0  # of `cpu_seconds`, in Python's garbage collector
 
     @property
     def rate(self) -> float:
@@ -254,6 +262,31 @@ class Figure:
     @property
     def cpu_ms(self) -> float:
         return 1000 * self.cpu_seconds / self.messages if self.messages else float("nan")
+
+    @property
+    def gc_ms(self) -> float:
+        return 1000 * self.gc_seconds / self.messages if self.messages else float("nan")
+
+
+class GcTimer:
+    """Wall time spent in Python's garbage collector while it is installed (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __enter__(self) -> GcTimer:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
 
 
 class Estate:
@@ -291,38 +324,56 @@ def _sender(estate: Estate, api_base: str, **settings: Any) -> Any:
 
 
 async def drain(
-    estate: Estate, api_base: str, label: str, batch: int, profile: cProfile.Profile | None = None
+    estate: Estate,
+    api_base: str,
+    label: str,
+    batch: int,
+    profile: cProfile.Profile | None = None,
+    *,
+    freeze: bool = False,
 ) -> Figure:
     """Release a broadcast and time `drain_until_idle` over it, limits off."""
     await estate.release()
     sender, bot = _sender(estate, api_base, batch_size=batch, **OFF)
+    if freeze:
+        gc.collect()
+        gc.freeze()
     try:
-        started, cpu = time.perf_counter(), time.process_time()
-        if profile is not None:
-            profile.enable()
-        sent = await sender.drain_until_idle(max_batches=1_000_000)
-        if profile is not None:
-            profile.disable()
-        return Figure(label, sent, time.perf_counter() - started, time.process_time() - cpu)
+        with GcTimer() as collector:
+            started, cpu = time.perf_counter(), time.process_time()
+            if profile is not None:
+                profile.enable()
+            sent = await sender.drain_until_idle(max_batches=1_000_000)
+            if profile is not None:
+                profile.disable()
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        return Figure(label, sent, seconds, cpu, collector.seconds)
     finally:
+        if freeze:
+            gc.unfreeze()
         await bot.session.close()
 
 
-async def wire(api_base: str, count: int, batch: int) -> Figure:
+async def wire(api_base: str, count: int, batch: int, *, freeze: bool = False) -> Figure:
     """Baseline: the same Bot sending `count` messages in gathers of `batch`, no database."""
     from tests.delivery.support import build_bot
 
     bot = build_bot(api_base, timeout=30)
+    if freeze:
+        gc.collect()
+        gc.freeze()
     try:
         await bot.send_message(FIRST_ID, "warm-up")
-        started, cpu = time.perf_counter(), time.process_time()
-        for start in range(0, count, batch):
-            chunk = range(FIRST_ID + start, FIRST_ID + min(count, start + batch))
-            await asyncio.gather(*(bot.send_message(chat, "通知") for chat in chunk))
-        return Figure(
-            f"wire, batch {batch}", count, time.perf_counter() - started, time.process_time() - cpu
-        )
+        with GcTimer() as collector:
+            started, cpu = time.perf_counter(), time.process_time()
+            for start in range(0, count, batch):
+                chunk = range(FIRST_ID + start, FIRST_ID + min(count, start + batch))
+                await asyncio.gather(*(bot.send_message(chat, "通知") for chat in chunk))
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        return Figure(f"wire, batch {batch}", count, seconds, cpu, collector.seconds)
     finally:
+        if freeze:
+            gc.unfreeze()
         await bot.session.close()
 
 
@@ -332,14 +383,17 @@ def best(figures: list[Figure]) -> Figure:
 
 def print_figures(title: str, figures: list[Figure], baseline: dict[int, Figure]) -> None:
     print(f"\n{title}")
-    print(f"  {'run':<44} {'messages':>8} {'seconds':>8} {'msg/s':>8} {'CPU ms/msg':>10} ratio")
+    print(
+        f"  {'run':<44} {'messages':>8} {'seconds':>8} {'msg/s':>8} {'CPU ms/msg':>10} "
+        f"{'GC ms/msg':>9} ratio"
+    )
     for f in figures:
         batch = int(f.label.rsplit(" ", 1)[-1]) if f.label[-1].isdigit() else 0
         base = baseline.get(batch)
         ratio = f"{f.rate / base.rate:5.2f} of wire" if base and base is not f else ""
         print(
             f"  {f.label:<44} {f.messages:>8} {f.seconds:>8.2f} {f.rate:>8.0f} "
-            f"{f.cpu_ms:>10.3f} {ratio}"
+            f"{f.cpu_ms:>10.3f} {f.gc_ms:>9.3f} {ratio}"
         )
 
 
@@ -347,9 +401,13 @@ async def ceiling(args: argparse.Namespace) -> dict[str, Figure]:
     """(a): stub and simulator, SQLite and PostgreSQL, several batch sizes."""
     results: dict[str, Figure] = {}
     batches = [int(b) for b in args.batches.split(",")]
+    frozen = args.gc_freeze
     runs = range(args.repeat)
     async with child(_serve_stub) as stub:
-        baseline = {b: best([await wire(stub, args.messages, b) for _ in runs]) for b in batches}
+        baseline = {
+            b: best([await wire(stub, args.messages, b, freeze=frozen) for _ in runs])
+            for b in batches
+        }
         print_figures("Baseline: aiogram Bot → stub, no database", list(baseline.values()), {})
         backends: list[tuple[str, Any]] = [("SQLite", sqlite_database())]
         if args.database_url:
@@ -363,14 +421,21 @@ async def ceiling(args: argparse.Namespace) -> dict[str, Figure]:
                         figures = []
                         for b in batches:
                             label = f"{name} sender → stub, batch {b}"
-                            f = best([await drain(estate, stub, label, b) for _ in runs])
+                            f = best(
+                                [await drain(estate, stub, label, b, freeze=frozen) for _ in runs]
+                            )
                             figures.append(f)
                             results[f"{name}:{b}"] = f
                         async with child(
                             _serve_simulator, FIRST_ID, args.messages, False
                         ) as simulator:
                             label = f"{name} sender → simulator, batch 50"
-                            f = best([await drain(estate, simulator, label, 50) for _ in runs])
+                            f = best(
+                                [
+                                    await drain(estate, simulator, label, 50, freeze=frozen)
+                                    for _ in runs
+                                ]
+                            )
                         figures.append(f)
                         results[f"{name}:sim"] = f
                         print_figures(f"(a) Ceiling on {name}, limits off", figures, baseline)
@@ -462,6 +527,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-limit", action="store_true", help="only (a)")
     parser.add_argument("--skip-ceiling", action="store_true", help="only (b)")
     parser.add_argument("--profile", action="store_true", help="cProfile the PostgreSQL drain")
+    parser.add_argument(
+        "--gc-freeze",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="gc.freeze() the heap before each drain, as `linli run` does (default: on)",
+    )
     return parser.parse_args(argv)
 
 
