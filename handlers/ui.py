@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from aiogram.filters import Filter
@@ -34,8 +35,13 @@ def kind_of(person: Person | None) -> str:
     return "staff" if person.staff is not None else "guest"
 
 
+@functools.lru_cache(maxsize=32)
 def menu_keyboard(_: Translator, kind: str) -> ReplyKeyboardMarkup:
-    """Big buttons under the input box: the things this person can do now."""
+    """Big buttons under the input box: the things this person can do now.
+
+    Built once per language and kind of person (aiogram's types are frozen, so one object
+    serves every message): nearly every reply carries it, and building its dozen pydantic
+    models was a tenth of the sender's work per message."""
     if kind == "guest":
         rows = [
             [KeyboardButton(text=_(BTN_SHARE_PHONE), request_contact=True)],

@@ -14,6 +14,8 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
     ReplyParameters,
 )
 from aiohttp.payload import BytesPayload
@@ -76,3 +78,27 @@ async def test_an_album_of_file_ids_and_an_uploaded_document(sim: Sim, json_bot:
     assert sent.document is not None and sent.document.file_name == "report.csv"
     downloaded = await json_bot.download(sent.document.file_id)
     assert downloaded is not None and downloaded.read().decode() == "楼栋,已读\n3栋,12\n"
+
+
+async def test_a_keyboard_sent_again_arrives_as_itself(sim: Sim, json_bot: Bot) -> None:
+    """The session keeps each keyboard's prepared form: reused ones, and others in between,
+    still arrive exactly as they are."""
+    user = await sim.user(first_name="赵")
+    menu = ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text="📱 共享手机号", request_contact=True)],
+            [KeyboardButton(text="❓ 帮助")],
+        ],
+        resize_keyboard=True,
+        is_persistent=True,
+    )
+    ack = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="收到", callback_data="ack:9")]]
+    )
+    for markup in (menu, ack, menu):
+        await json_bot.send_message(user["id"], "通知", reply_markup=markup)
+    stored = [m["reply_markup"] for m in await messages(sim, user["id"])]
+    assert stored[0] == stored[2]
+    assert stored[0]["keyboard"][0][0] == {"text": "📱 共享手机号", "request_contact": True}
+    assert stored[0]["is_persistent"] is True
+    assert stored[1] == {"inline_keyboard": [[{"text": "收到", "callback_data": "ack:9"}]]}
