@@ -42,6 +42,12 @@ class Sim:
         response.raise_for_status()
         return response.json()
 
+    async def chat(self, **fields: Any) -> dict[str, Any]:
+        """Create a group chat through the control API (a forum with `is_forum=True`)."""
+        response = await self.control.post("/chats", json=fields)
+        response.raise_for_status()
+        return response.json()
+
     async def say(self, user_id: int, **fields: Any) -> dict[str, Any]:
         """Send a message as a user through the control API."""
         response = await self.control.post("/messages", json={"user_id": user_id, **fields})

@@ -393,17 +393,7 @@ async def test_migrate_group(sim: Sim) -> None:
 async def test_forum_topics(sim: Sim) -> None:
     """Forum topics are created, closed, reopened and checked on send."""
     staff = await sim.user(first_name="物业", last_name="小张")
-    forum = (
-        await sim.control.post(
-            "/chats",
-            json={
-                "title": "工单",
-                "type": "supergroup",
-                "is_forum": True,
-                "members": [staff["id"]],
-            },
-        )
-    ).json()
+    forum = await sim.chat(title="工单", type="supergroup", is_forum=True, members=[staff["id"]])
     topic = await sim.bot.create_forum_topic(forum["id"], "BX-0001")
     assert topic.message_thread_id > 0 and topic.name == "BX-0001"
     sent = await sim.bot.send_message(

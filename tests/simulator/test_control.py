@@ -129,17 +129,7 @@ async def test_group_privacy_mode(sim: Sim) -> None:
 async def test_forum_topics_thread_replies_like_telegram(sim: Sim) -> None:
     """In a topic, a message answers the topic's first message; replies stay in the topic."""
     user = await sim.user()
-    forum = (
-        await sim.control.post(
-            "/chats",
-            json={
-                "title": "工单",
-                "type": "supergroup",
-                "is_forum": True,
-                "members": [user["id"]],
-            },
-        )
-    ).json()
+    forum = await sim.chat(title="工单", type="supergroup", is_forum=True, members=[user["id"]])
     topic = await sim.bot.create_forum_topic(forum["id"], "BX-0001")
     thread = topic.message_thread_id
     said = await sim.say(
