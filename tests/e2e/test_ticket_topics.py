@@ -262,6 +262,14 @@ async def test_the_topic_closes_with_the_ticket_and_reopens_with_it(product: Pro
     await topic_of(sim, ticket, closed=True)
     assert (await ticket_row(product, ticket.id)).status == TicketStatus.rejected
     assert await staff_messages(product, ticket.id) == []  # the reason was no note
+    # Staff may still explain to the resident from the closed topic; the bot, an admin that
+    # manages topics, confirms it there.
+    late = await sim.send(
+        DISPATCHER, "/say 可联系业委会协调", chat_id=FORUM, message_thread_id=thread
+    )
+    confirmed = await sim.wait_for(FORUM, answering(late), what="the /say confirmation")
+    assert "📤" in text_of(confirmed) and confirmed["message_thread_id"] == thread
+    await sim.wait_text(ZHANG, "可联系业委会协调")
 
     # Done, rated (closed), then reopened by the resident: the topic follows.
     ticket = await file_ticket(product, repair("卫生间水龙头关不紧"))

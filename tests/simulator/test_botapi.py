@@ -401,8 +401,17 @@ async def test_forum_topics(sim: Sim) -> None:
     )
     assert sent.message_thread_id == topic.message_thread_id and sent.is_topic_message
     await sim.bot.close_forum_topic(forum["id"], topic.message_thread_id)
+    # A closed topic takes messages from administrators that manage topics (this bot) only.
+    await sim.bot.send_message(forum["id"], "已关闭", message_thread_id=topic.message_thread_id)
+    await sim.control.post(
+        f"/chats/{forum['id']}/bot_status", json={"status": "member", "by_user_id": staff["id"]}
+    )
     with pytest.raises(TelegramBadRequest, match="TOPIC_CLOSED"):
         await sim.bot.send_message(forum["id"], "x", message_thread_id=topic.message_thread_id)
+    await sim.control.post(
+        f"/chats/{forum['id']}/bot_status",
+        json={"status": "administrator", "by_user_id": staff["id"]},
+    )
     await sim.bot.reopen_forum_topic(forum["id"], topic.message_thread_id)
     await sim.bot.edit_forum_topic(forum["id"], topic.message_thread_id, name="BX-0001 已完成")
     with pytest.raises(TelegramBadRequest, match="message thread not found"):
@@ -411,7 +420,7 @@ async def test_forum_topics(sim: Sim) -> None:
     with pytest.raises(TelegramBadRequest, match="the chat is not a forum"):
         await sim.bot.create_forum_topic(plain["id"], "x")
     waited = (await sim.control.get(f"/chats/{forum['id']}/wait", params={"count": 1})).json()
-    assert [m["text"] for m in waited["messages"]] == ["新工单"]
+    assert [m["text"] for m in waited["messages"]] == ["新工单", "已关闭"]
 
 
 async def test_commands_pins_and_chat_info(sim: Sim) -> None:
