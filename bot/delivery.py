@@ -29,11 +29,10 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InputMediaPhoto, ReplyParameters
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import topics
+from bot.calls import Calls, MissingRef
 from bot.i18n import Catalogue, resolve_locale
 from bot.notices import NoticeRegistry, RenderContext, Rendered, notices
 from bot.outcomes import Outcome, wants_wake
@@ -41,7 +40,7 @@ from bot.outcomes import write as write_outcomes
 from bot.ratelimit import Limits
 from core.clock import Clock
 from core.settings import DeliverySettings
-from models import MessageRef, OutboxKind, OutboxStatus, StaffGroup
+from models import MessageRef, OutboxStatus, StaffGroup
 from models.db import Database
 from services import outbox
 from services.outbox import Addressee, Claimed
@@ -74,6 +73,7 @@ class Sender:
         self._default_locale = default_locale
         self._bot_username = bot_username
         self._registry = registry
+        self._calls = Calls(bot, paid_broadcast=settings.paid_broadcast)
         per_second = 1000.0 if settings.paid_broadcast else settings.per_second
         self.limits = Limits(
             per_second=per_second,
@@ -287,7 +287,7 @@ class Sender:
         if row.op == "send":
             self.limits.chat(row.chat_id).take(cost)
         try:
-            message_id = await self._call(row, rendered, refs)
+            message_id = await self._calls.run(row, rendered, refs)
         except TelegramRetryAfter as exc:
             # Telegram's answer does not say which limit it was: pause the chat and the bot.
             self.limits.chat(row.chat_id).pause(exc.retry_after)
@@ -317,7 +317,7 @@ class Sender:
             if "message is not modified" in exc.message:
                 return Outcome(row.id, OutboxStatus.sent, message_id=row.target_message_id)
             return Outcome(row.id, OutboxStatus.dead, f"400 {exc.message}")
-        except _MissingRef:
+        except MissingRef:
             return self._retry(row, "the message to edit has not been sent yet")
         except (TelegramNetworkError, TelegramServerError, TimeoutError, OSError) as exc:
             return self._retry(row, f"{type(exc).__name__}: {exc}")
@@ -355,114 +355,6 @@ class Sender:
         )
         return self._registry.render(row.notice, context)
 
-    async def _call(
-        self, row: Claimed, rendered: Rendered, refs: dict[str, MessageRef]
-    ) -> int | None:
-        chat_id = int(row.chat_id)
-        if row.op == "send":
-            # A send with a target is a reply to that earlier message, when it exists.
-            ref = refs.get(row.target_ref) if row.target_ref else None
-            reply_to = (
-                ref.message_id if ref and ref.chat_id == row.chat_id else row.target_message_id
-            )
-            thread = row.thread_id
-            if row.thread_ref:  # into a forum topic: wait until it exists (0: it never will)
-                if row.thread_ref not in refs:
-                    raise _MissingRef
-                thread = refs[row.thread_ref].message_id or None
-            message_id = await self._send(chat_id, row, rendered, reply_to, thread)
-            if rendered.pin:
-                await self._pin(chat_id, message_id)
-            return message_id
-        target = row.target_message_id
-        if target is None and row.target_ref:
-            ref = refs.get(row.target_ref)
-            if ref is None:
-                raise _MissingRef
-            target = ref.message_id
-        if row.op in topics.OPS:
-            return await topics.call(self._bot, row.op, chat_id, rendered.text, target)
-        if row.op == "delete":
-            await self._bot.delete_message(chat_id, target)
-            return target
-        markup = (
-            rendered.markup
-            if rendered.markup is None or hasattr(rendered.markup, "inline_keyboard")
-            else None
-        )
-        if rendered.photo or rendered.document or rendered.voice:  # the text is a caption
-            await self._bot.edit_message_caption(
-                chat_id=chat_id, message_id=target, caption=rendered.text, reply_markup=markup
-            )
-        else:
-            await self._bot.edit_message_text(
-                rendered.text, chat_id=chat_id, message_id=target, reply_markup=markup
-            )
-        return target
-
-    async def _send(
-        self,
-        chat_id: int,
-        row: Claimed,
-        rendered: Rendered,
-        reply_to: int | None,
-        thread: int | None = None,
-    ) -> int:
-        common = {
-            "message_thread_id": thread,
-            "allow_paid_broadcast": (self._settings.paid_broadcast and row.kind == OutboxKind.bulk)
-            or None,
-            "reply_parameters": ReplyParameters(
-                message_id=reply_to, allow_sending_without_reply=True
-            )
-            if reply_to
-            else None,
-        }
-        if rendered.media:
-            # aiogram's input media are frozen: the caption goes in when the first is built.
-            album = [
-                InputMediaPhoto(media=file_id, caption=(rendered.text or None) if i == 0 else None)
-                for i, file_id in enumerate(rendered.media[:10])
-            ]
-            messages = await self._bot.send_media_group(chat_id, album, **common)
-            return messages[0].message_id
-        if rendered.photo:
-            message = await self._bot.send_photo(
-                chat_id,
-                rendered.photo,
-                caption=rendered.text,
-                reply_markup=rendered.markup,
-                **common,
-            )
-        elif rendered.document:
-            message = await self._bot.send_document(
-                chat_id,
-                rendered.document,
-                caption=rendered.text,
-                reply_markup=rendered.markup,
-                **common,
-            )
-        elif rendered.voice:
-            message = await self._bot.send_voice(
-                chat_id,
-                rendered.voice,
-                caption=rendered.text,
-                reply_markup=rendered.markup,
-                **common,
-            )
-        else:
-            message = await self._bot.send_message(
-                chat_id, rendered.text, reply_markup=rendered.markup, **common
-            )
-        return message.message_id
-
-    async def _pin(self, chat_id: int, message_id: int) -> None:
-        """Pin without failing the send: the message itself has gone out."""
-        try:
-            await self._bot.pin_chat_message(chat_id, message_id, disable_notification=False)
-        except Exception as exc:
-            log.warning("pin failed", extra={"fields": {"error": type(exc).__name__}})
-
     async def _record(self, outcomes: list[Outcome], rows: dict[int, Claimed]) -> None:
         """Write every outcome of the batch in a transaction of its own."""
         if not outcomes:
@@ -475,10 +367,6 @@ class Sender:
     def _after_record(self, outcomes: list[Outcome]) -> None:
         if wants_wake(outcomes):
             self.wake()
-
-
-class _MissingRef(Exception):
-    pass
 
 
 async def _groups(session: AsyncSession, rows: list[Claimed]) -> dict[str, StaffGroup]:
