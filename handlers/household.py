@@ -15,7 +15,7 @@ from bot.notices import RenderContext, Rendered, notices
 from bot.replies import Replier
 from bot.routing import Routes
 from core.clock import Clock
-from handlers.ui import BTN_HOME, ROLE_NAMES, Button, address_text, error_text, kind_of
+from handlers.ui import BTN_HOME, ROLE_AS, ROLE_NAMES, Button, address_text, error_text, kind_of
 from models import ResidentRole
 from services import onboarding
 from services.errors import DomainError
@@ -117,10 +117,10 @@ def render_member_joined(ctx: RenderContext) -> Rendered:
     )
     return Rendered(
         _(
-            "{name} has joined your home {address} as {role}.",
+            "{name} has joined your home {address} {as_role}.",
             name=data.get("name") or "—",
             address=address_text(_, data),
-            role=_(ROLE_NAMES[data["role"]]),
+            as_role=_(ROLE_AS[data["role"]]),
         ),
         markup,
     )

@@ -24,6 +24,17 @@ BTN_SHARE_PHONE = N_("📱 Share my phone number")
 BTN_ENTER_CODE = N_("🔑 I have a binding code")
 
 ROLE_NAMES = {"owner": N_("owner"), "family": N_("family member"), "tenant": N_("tenant")}
+# Whole phrases per role, because English needs the article the role takes.
+ROLE_CLAIMS = {
+    "owner": N_("I am the owner"),
+    "family": N_("I am a family member"),
+    "tenant": N_("I am a tenant"),
+}
+ROLE_AS = {
+    "owner": N_("as the owner"),
+    "family": N_("as a family member"),
+    "tenant": N_("as a tenant"),
+}
 
 
 def kind_of(person: Person | None) -> str:

@@ -8,6 +8,8 @@ from bot.i18n import Translator
 from bot.notices import RenderContext, Rendered, notices
 from handlers.onboarding.common import DecideCb, JoinAction, JoinCb
 from handlers.ui import (
+    ROLE_AS,
+    ROLE_CLAIMS,
     ROLE_NAMES,
     address_text,
     menu_keyboard,
@@ -22,7 +24,7 @@ def _role_buttons(
     return [
         [
             InlineKeyboardButton(
-                text=_("I am the {role}", role=_(ROLE_NAMES[r.value])),
+                text=_(ROLE_CLAIMS[r.value]),
                 callback_data=JoinCb(action=action, id=household_id, role=r.value).pack(),
             )
         ]
@@ -64,9 +66,9 @@ def render_closed(ctx: RenderContext) -> Rendered:
 def render_bound(ctx: RenderContext) -> Rendered:
     _ = ctx._
     text = _(
-        "Done! You are now linked to {address} as {role}.\n\nUse the buttons below any time.",
+        "Done! You are now linked to {address} {as_role}.\n\nUse the buttons below any time.",
         address=address_text(_, ctx.data),
-        role=_(ROLE_NAMES[ctx.data["role"]]),
+        as_role=_(ROLE_AS[ctx.data["role"]]),
     )
     return Rendered(text, menu_keyboard(_, "resident"))
 

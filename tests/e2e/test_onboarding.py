@@ -44,9 +44,9 @@ async def test_binds_by_typed_code_after_confirming_the_address(product: Product
         LI, home.binding_code.lower()[:4] + "-" + home.binding_code[4:]
     )  # typed loosely
     confirm = await sim.wait_text(LI, "Is this your home?", "2栋 1单元 301")
-    await sim.press_button(LI, LI, confirm, "family member")
+    await sim.press_button(LI, LI, confirm, "I am a family member")
     bound = await sim.wait_text(LI, "Done!", "2栋 1单元 301")
-    assert "family member" in text_of(bound)
+    assert "as a family member." in text_of(bound)
     members = await _members(product, home.id)
     assert [(m.role, m.bound_via) for m in members] == [(ResidentRole.family, "code")]
     # the question's buttons are gone, so it cannot be answered twice
@@ -150,7 +150,7 @@ async def test_owner_hears_of_a_new_member_and_can_remove_them(product: Product)
     await sim.press_button(LI, LI, confirm, "tenant")
     await sim.wait_text(LI, "Done!")
 
-    joined = await sim.wait_text(ZHANG, "Mr Li", "租户")
+    joined = await sim.wait_text(ZHANG, "Mr Li 已作为租户加入")
     await sim.press_button(ZHANG, ZHANG, joined, "我不认识此人")
     ask = await sim.wait_text(ZHANG, "确定把 Mr Li")
     await sim.press_button(ZHANG, ZHANG, ask, "是的，移除")
