@@ -121,11 +121,16 @@ def next_state(data: dict[str, Any]) -> State:
         return Filing.photos
     if data.get("urgency") not in (Urgency.normal, Urgency.urgent):
         return Filing.urgency
-    if kind == TicketKind.repair and data.get("visit_window") not in rules.VISIT_WINDOWS:
+    if asks_visit(data) and data.get("visit_window") not in rules.VISIT_WINDOWS:
         return Filing.window
     if kind == TicketKind.complaint and data.get("anonymous") is None:
         return Filing.anonymous
     return Filing.summary
+
+
+def asks_visit(data: dict[str, Any]) -> bool:
+    """A visit time matters for a repair in the home: nobody need be in for a stairwell."""
+    return data["kind"] == TicketKind.repair and data.get("location") == "home"
 
 
 def count_of(data: dict[str, Any], kind: str) -> int:
@@ -163,7 +168,7 @@ def draft_of(data: dict[str, Any]) -> TicketDraft:
         location=data["location"],
         place=data.get("place") if data["location"] == "public" else None,
         urgency=Urgency(data["urgency"]),
-        visit_window=data.get("visit_window") if kind == TicketKind.repair else None,
+        visit_window=data.get("visit_window") if asks_visit(data) else None,
         anonymous=bool(data.get("anonymous")) and kind == TicketKind.complaint,
         media=[MediaIn(**m) for m in data.get("media", [])],
     )
@@ -418,9 +423,9 @@ def summary_text(_: Translator, data: dict[str, Any]) -> str:
         lines.append(_("🎤 With a voice note"))
     lines.append(_("Photos: {count}", count=int(data.get("photos") or 0)))
     lines.append(_("Urgency: {urgency}", urgency=labels.urgency_name(_, data["urgency"])))
-    if kind == "repair":
+    if asks_visit(data):
         lines.append(_("Visit: {window}", window=labels.window_name(_, data.get("visit_window"))))
-    else:
+    elif kind == "complaint":
         lines.append(
             _("Anonymous to staff: yes") if data.get("anonymous") else _("Anonymous to staff: no")
         )
@@ -444,10 +449,11 @@ def render_summary(ctx: RenderContext) -> Rendered:
         _button(_("✏️ What happened"), WizAction.edit, Step.describe),
         _button(_("✏️ Photos"), WizAction.edit, Step.photos),
         _button(_("✏️ Urgency"), WizAction.edit, Step.urgency),
-        _button(_("✏️ Visit time"), WizAction.edit, Step.window)
-        if data["kind"] == "repair"
-        else _button(_("✏️ Anonymous"), WizAction.edit, Step.anonymous),
     ]
+    if asks_visit(data):
+        edits.append(_button(_("✏️ Visit time"), WizAction.edit, Step.window))
+    elif data["kind"] == "complaint":
+        edits.append(_button(_("✏️ Anonymous"), WizAction.edit, Step.anonymous))
     rows = [[_button(_("✅ Submit"), WizAction.submit)], *_pairs(edits), _cancel_row(_)]
     return Rendered(_with_hint(_, data, text), _markup(rows))
 

@@ -104,7 +104,8 @@ async def alert_data(session: AsyncSession, ticket: Ticket, *, now: datetime) ->
         "location": ticket.location,
         "place": ticket.place or "",
         "description": ticket.description,
-        "visit_window": ticket.visit_window or "any",
+        # No visit time for a public place (nobody need be in); "any" for a home without one.
+        "visit_window": ticket.visit_window or ("any" if ticket.location == "home" else ""),
         "photos": int(photos or 0),
         "assignee": assignee.name if assignee else "",
         "last_action": last.action if last else "",

@@ -20,6 +20,7 @@ from models import (
     TicketStatus,
 )
 from services import identities
+from services.demo import DISPATCH_GROUP_ID
 from services.households import find_household
 from services.tickets.lifecycle import TicketDraft, act, add_message, create
 from services.tickets.machine import Action
@@ -424,14 +425,18 @@ async def test_an_english_resident_reports_a_repair_in_english(product: Product)
     await ask_and_press(sim, LI, wiz(WizAction.photos_done))
     urgency = await sim.wait_text(LI, "How urgent is it?")
     await press(sim, LI, urgency, wiz(WizAction.urgency, "normal"))
-    window = await sim.wait_text(LI, "When would a visit suit you best?")
-    await press(sim, LI, window, wiz(WizAction.window, "today_evening"))
+    # A stairwell needs nobody at home: no visit time is asked, shown or kept.
     summary = await sim.wait_text(LI, "Please check your repair", "Electrical & lighting")
-    assert "Today, evening" in text_of(summary)
+    assert "Visit" not in text_of(summary)
+    assert wiz(WizAction.edit, "window") not in [d for _t, d in buttons(summary)]
     await press(sim, LI, summary, wiz(WizAction.submit))
     receipt = await sim.wait_text(LI, "We have received your repair", "Number: BX-")
     ticket = await ticket_by_number(product, number_in(receipt))
     assert (ticket.category, ticket.place) == ("electrical", "2单元 stairwell, 3rd floor")
+    assert ticket.visit_window is None
+    assert not any("When would a visit" in text_of(m) for m in await sim.bot_messages(LI))
+    alert = await sim.wait_text(int(DISPATCH_GROUP_ID), ticket.number, "公共区域")
+    assert "上门时间" not in text_of(alert)
 
     await sim.send(LI, "📋 My tickets")
     listing = await sim.wait_text(LI, ticket.number, "Received, waiting for the office")
