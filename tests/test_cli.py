@@ -230,7 +230,7 @@ async def test_sla_job_moved_by_now_escalates_an_urgent_ticket_once(
     from core.settings import TicketSettings
     from models import OutboxMessage, Ticket, TicketKind, Urgency
     from services import identities
-    from services.tickets.lifecycle import TicketDraft, create
+    from services.tickets.filing import TicketDraft, create
     from tests.services.factories import estate, resident
 
     filed = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ and/or a voice note) → up to five photos → how urgent → (repairs) a visit 
 The answers live in the FSM data (the database by default, so a restart loses nothing);
 photos and voice notes are kept as Telegram file ids. Each step is the first one still
 unanswered, so "Edit" forgets one answer and the person comes back to the summary after
-giving it again. services.tickets.lifecycle.create checks everything once more on Submit.
+giving it again. services.tickets.filing.create checks everything once more on Submit.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from models import TicketKind, Urgency
 from services import matcher
 from services.errors import DomainError
 from services.identities import Person
-from services.tickets import lifecycle, rules
+from services.tickets import filing, rules
 
 router = Routes("tickets_filing")
 private = F.chat.type == "private"
@@ -313,7 +313,7 @@ async def submit(
     """File the ticket; the service's “ticket.created” notice is the receipt."""
     data = await state.get_data()
     try:
-        await lifecycle.create(
+        await filing.create(
             session,
             person=person,
             draft=draft_of(data),

@@ -25,7 +25,7 @@ from handlers.ui import (
 from models import TicketKind, Urgency
 from services.identities import Person, address_of
 from services.tickets import rules
-from services.tickets.lifecycle import MediaIn, TicketDraft
+from services.tickets.filing import MediaIn, TicketDraft
 
 PLACE_MAX = rules.PLACE_MAX
 

@@ -42,7 +42,7 @@ from models import Ticket
 from services.errors import DomainError
 from services.identities import Person
 from services.tickets import lifecycle, queries, rating
-from services.tickets.lifecycle import MediaIn
+from services.tickets.filing import MediaIn
 from services.tickets.machine import Action, next_status
 from services.tickets.queries import TicketPage
 

@@ -46,7 +46,7 @@ from models import Ticket
 from services.errors import DomainError
 from services.identities import Person
 from services.tickets import lifecycle
-from services.tickets.lifecycle import MediaIn
+from services.tickets.filing import MediaIn
 from services.tickets.machine import Action
 
 MAX_WORK_PHOTOS = 10  # one album

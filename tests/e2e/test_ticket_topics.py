@@ -24,7 +24,7 @@ from services import identities
 from services import staff as staff_service
 from services.demo import COMMUNITY
 from services.tickets import lifecycle
-from services.tickets.lifecycle import MediaIn, TicketDraft
+from services.tickets.filing import MediaIn, TicketDraft
 from services.tickets.machine import Action
 from tests.e2e.conftest import Product
 from tests.e2e.harness import Message, Sim, buttons, text_of

@@ -22,7 +22,8 @@ from models import (
 from services import identities
 from services.demo import DISPATCH_GROUP_ID
 from services.households import find_household
-from services.tickets.lifecycle import TicketDraft, act, add_message, create
+from services.tickets.filing import TicketDraft, create
+from services.tickets.lifecycle import act, add_message
 from services.tickets.machine import Action
 from tests.e2e.conftest import Product
 from tests.e2e.harness import Message, Sim, buttons, text_of

@@ -14,7 +14,8 @@ from models.db import Database
 from services import identities
 from services.errors import DomainError, NotAllowed
 from services.tickets import sla
-from services.tickets.lifecycle import MediaIn, TicketDraft, act, add_message, create
+from services.tickets.filing import MediaIn, TicketDraft, create
+from services.tickets.lifecycle import act, add_message
 from services.tickets.machine import Action
 from tests.services.factories import estate, resident, staff_member
 
