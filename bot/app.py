@@ -121,7 +121,8 @@ def build_dispatcher(
         # alerts, /queue. Before the residents' ticket routers, whose offers take any photo.
         tickets_staff.router.router(),
         tickets.filing.router.router(),  # /repair /complaint and their form
-        tickets.mine.router.router(),  # /tickets, a ticket's page, cancel/rate/reopen/messages
+        tickets.mine.router.router(),  # /tickets, a ticket's page, cancel/reopen/messages
+        tickets.rate.router.router(),  # stars, then an optional comment
         tickets.offers.router.router(),  # typed problems, lone photos/voice → offer a report
         common.fallback_router.router(),  # last: answers whatever nobody else took
     )

@@ -3,13 +3,25 @@
 - `form`    — the report form: states, answers, buttons, the questions and the summary
 - `filing`  — /repair and /complaint: the handlers that move through the form and submit it
 - `pages`   — /tickets as shown: the list, a ticket's page, the buttons on a ticket
-- `mine`    — /tickets: its handlers (cancel, rate, reopen, follow-up messages)
+- `mine`    — /tickets: its handlers (cancel, reopen, follow-up messages)
+- `rate`    — stars for a finished ticket, then an optional comment
+- `access`  — the ticket a press names, if the presser may see it
 - `offers`  — typed problems, lone photos and voice notes offered as a report; its router
               goes last, just before the catch-all, as it answers what no other feature took
 - `updates` — renderers for the notices services.tickets sends the resident
 - `labels`  — categories, statuses, visit windows and history in plain words
 """
 
-from handlers.tickets import filing, form, labels, mine, offers, pages, updates
+from handlers.tickets import access, filing, form, labels, mine, offers, pages, rate, updates
 
-__all__ = ["filing", "form", "labels", "mine", "offers", "pages", "updates"]
+__all__ = [
+    "access",
+    "filing",
+    "form",
+    "labels",
+    "mine",
+    "offers",
+    "pages",
+    "rate",
+    "updates",
+]

@@ -1,14 +1,13 @@
 """/tickets: the household's repairs and complaints, one ticket's history, and what to do next.
 
-A resident may cancel a ticket nobody has started, rate a finished one (1–5 stars and, if
-they like, a few words), reopen it within `tickets.reopen_days`, and add words, photos or
-voice notes to an open one. Every press names a ticket id, which is user input: the
+A resident may cancel a ticket nobody has started, reopen a finished one within
+`tickets.reopen_days`, and add words, photos or voice notes to an open one (rating is in
+handlers/tickets/rate.py). Every press names a ticket id, which is user input: the
 services check that the presser belongs to the ticket's household (and audit refusals).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aiogram import F
@@ -24,6 +23,7 @@ from bot.routing import Routes
 from core.clock import Clock
 from core.settings import Settings
 from handlers.tickets import labels
+from handlers.tickets.access import page_for, tell_if_not_reporter
 from handlers.tickets.form import media_of
 from handlers.tickets.pages import (
     CLOSED_TO_MESSAGES,
@@ -38,13 +38,11 @@ from handlers.tickets.pages import (
     zone_of,
 )
 from handlers.ui import BTN_TICKETS, Button, error_text, kind_of
-from models import Ticket
 from services.errors import DomainError
 from services.identities import Person
-from services.tickets import lifecycle, queries, rating
+from services.tickets import lifecycle, queries
 from services.tickets.filing import MediaIn
 from services.tickets.machine import Action, next_status
-from services.tickets.queries import TicketPage
 
 router = Routes("tickets_mine")
 private = F.chat.type == "private"
@@ -54,34 +52,6 @@ typed = F.text & not_command
 
 class Following(StatesGroup):
     message = State()  # words, photos and voice notes go to one ticket (data: ticket_id)
-
-
-class Rating(StatesGroup):
-    comment = State()  # stars chosen, an optional comment awaited (data: ticket_id, stars)
-
-
-async def _page(
-    query: CallbackQuery,
-    ticket_id: int,
-    person: Person,
-    session: AsyncSession,
-    _: Translator,
-    now: datetime,
-) -> TicketPage | None:
-    """The ticket if the presser may see it; otherwise the press is answered politely."""
-    try:
-        return await queries.history(session, ticket_id=ticket_id, person=person, now=now)
-    except DomainError as exc:
-        await query.answer(error_text(_, exc.key, exc.data), show_alert=True)
-        return None
-
-
-async def _tell_if_not_reporter(
-    reply: Replier, ticket: Ticket, person: Person, notice: str
-) -> None:
-    """The service tells the reporter; another household member who acted is told here."""
-    if ticket.reporter_id != person.identity.id:
-        await reply(notice, **brief(ticket), assignee="", reason=ticket.reject_reason or "")
 
 
 # --- handlers: the list and a ticket's page -------------------------------------------------
@@ -140,7 +110,7 @@ async def my_tickets(
 
 
 @router.callback_query(ListCb.filter(ok_before))
-async def turn_page(
+async def turnpage_for(
     query: CallbackQuery,
     callback_data: ListCb,
     person: Person,
@@ -173,7 +143,7 @@ async def show_ticket(
     _: Translator,
 ) -> None:
     """One ticket's page with its history and what can be done now."""
-    page = await _page(query, callback_data.ticket_id, person, session, _, clock.now())
+    page = await page_for(query, callback_data.ticket_id, person, session, _, clock.now())
     if page is None:
         return
     await reply("my_tickets.page", **page_data(page, clock.now(), settings))
@@ -194,7 +164,7 @@ async def ask_cancel(
     _: Translator,
 ) -> None:
     """Make sure before cancelling."""
-    page = await _page(query, callback_data.ticket_id, person, session, _, clock.now())
+    page = await page_for(query, callback_data.ticket_id, person, session, _, clock.now())
     if page is None:
         return
     ticket = page.ticket
@@ -238,7 +208,7 @@ async def cancel_ticket(
             **brief(ticket),
             chosen="cancel",
         )
-    await _tell_if_not_reporter(reply, ticket, person, "ticket.cancelled")
+    await tell_if_not_reporter(reply, ticket, person, "ticket.cancelled")
     await query.answer("✓")
 
 
@@ -253,7 +223,7 @@ async def keep_ticket(
     _: Translator,
 ) -> None:
     """Changed their mind: nothing happens."""
-    page = await _page(query, callback_data.ticket_id, person, session, _, clock.now())
+    page = await page_for(query, callback_data.ticket_id, person, session, _, clock.now())
     if page is None:
         return
     if isinstance(query.message, Message):
@@ -264,147 +234,6 @@ async def keep_ticket(
             chosen="keep",
         )
     await query.answer()
-
-
-# --- handlers: rate --------------------------------------------------------------------------
-
-
-@router.callback_query(TicketCb.filter(ok_id & (F.action == TicketAction.rate)))
-async def chose_stars(
-    query: CallbackQuery,
-    callback_data: TicketCb,
-    person: Person,
-    reply: Replier,
-    state: FSMContext,
-    session: AsyncSession,
-    clock: Clock,
-    settings: Settings,
-    _: Translator,
-) -> None:
-    """Stars chosen: record them at once, then offer to add a few words."""
-    if callback_data.stars not in labels.STARS:
-        await query.answer(_("This button is no longer valid."))
-        return
-    page = await _page(query, callback_data.ticket_id, person, session, _, clock.now())
-    if page is None:
-        return
-    ticket = page.ticket
-    if next_status(ticket.status, Action.rate) is None:
-        await query.answer(
-            error_text(_, "ticket.illegal", {"number": ticket.number}), show_alert=True
-        )
-        return
-    rated = await _rate(
-        ticket.id,
-        callback_data.stars,
-        person=person,
-        reply=reply,
-        session=session,
-        clock=clock,
-        settings=settings,
-    )
-    await query.answer(labels.stars_name(_, callback_data.stars))
-    current = await state.get_state()
-    if not rated or (current is not None and current != Rating.comment.state):
-        return  # half-way through something else (a new report): keep it, ask no comment
-    await state.set_state(Rating.comment)
-    await state.set_data(
-        {"ticket_id": ticket.id, "number": ticket.number, "stars": callback_data.stars}
-    )
-    await reply(
-        "my_tickets.ask_comment",
-        ticket_id=ticket.id,
-        number=ticket.number,
-        stars=callback_data.stars,
-    )
-
-
-async def _rate(
-    ticket_id: int,
-    stars: int,
-    *,
-    person: Person,
-    reply: Replier,
-    session: AsyncSession,
-    clock: Clock,
-    settings: Settings,
-) -> bool:
-    """Record the rating (the service tells the reporter, and refuses what is not allowed)."""
-    try:
-        ticket = await lifecycle.act(
-            session,
-            ticket_id=ticket_id,
-            action=Action.rate,
-            person=person,
-            now=clock.now(),
-            settings=settings.tickets,
-            rating=stars,
-        )
-    except DomainError as exc:
-        await reply("error", key=exc.key, **exc.data)
-        return False
-    await _tell_if_not_reporter(reply, ticket, person, "ticket.rated")
-    return True
-
-
-@router.callback_query(
-    Rating.comment, TicketCb.filter(ok_id & (F.action == TicketAction.skip_comment))
-)
-async def skip_comment(
-    query: CallbackQuery,
-    callback_data: TicketCb,
-    reply: Replier,
-    state: FSMContext,
-    _: Translator,
-) -> None:
-    """No comment: the stars were recorded when pressed; take the question's button away."""
-    pending = await state.get_data()
-    if pending.get("ticket_id") != callback_data.ticket_id:
-        await query.answer(_("This button is no longer valid."))
-        return
-    if isinstance(query.message, Message):
-        await reply.edit(
-            query.message.message_id,
-            "my_tickets.ask_comment",
-            ticket_id=callback_data.ticket_id,
-            number=pending["number"],
-            stars=pending["stars"],
-            chosen=True,
-        )
-    await state.clear()
-    await query.answer()
-
-
-@router.message(private, Rating.comment, typed)
-async def typed_comment(
-    message: Message,
-    person: Person,
-    reply: Replier,
-    state: FSMContext,
-    session: AsyncSession,
-    clock: Clock,
-) -> None:
-    """The comment, added to the stars already recorded."""
-    pending = await state.get_data()
-    await state.clear()
-    try:
-        ticket = await rating.add_comment(
-            session,
-            ticket_id=int(pending["ticket_id"]),
-            person=person,
-            comment=message.text or "",
-            now=clock.now(),
-        )
-    except DomainError as exc:
-        await reply("error", key=exc.key, **exc.data)
-        return
-    await reply("my_tickets.comment_saved", number=ticket.number)
-
-
-@router.message(private, Rating.comment, not_command)
-async def not_a_comment(message: Message, reply: Replier) -> None:
-    """A sticker or photo while a comment is awaited."""
-    await reply("my_tickets.follow_hint", rating=True)
 
 
 # --- handlers: reopen and follow-up messages ------------------------------------------------
@@ -435,7 +264,7 @@ async def reopen_ticket(
     except DomainError as exc:
         await query.answer(error_text(_, exc.key, exc.data), show_alert=True)
         return
-    await _tell_if_not_reporter(reply, ticket, person, "ticket.reopened")
+    await tell_if_not_reporter(reply, ticket, person, "ticket.reopened")
     await state.set_state(Following.message)
     await state.set_data({"ticket_id": ticket.id, "number": ticket.number})
     await reply("my_tickets.ask_message", ticket_id=ticket.id, number=ticket.number, reopened=True)
@@ -454,7 +283,7 @@ async def start_message(
     _: Translator,
 ) -> None:
     """Send the next words, photos or voice notes to this ticket."""
-    page = await _page(query, callback_data.ticket_id, person, session, _, clock.now())
+    page = await page_for(query, callback_data.ticket_id, person, session, _, clock.now())
     if page is None:
         return
     ticket = page.ticket

@@ -1,0 +1,171 @@
+"""Rating a finished ticket: 1–5 stars, counted the moment they are pressed, then a few
+words if the resident likes (or Skip)."""
+
+from __future__ import annotations
+
+from aiogram import F
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+from bot.replies import Replier
+from bot.routing import Routes
+from core.clock import Clock
+from core.settings import Settings
+from handlers.tickets import labels
+from handlers.tickets.access import page_for, tell_if_not_reporter
+from handlers.tickets.pages import TicketAction, TicketCb, ok_id
+from handlers.ui import error_text
+from services.errors import DomainError
+from services.identities import Person
+from services.tickets import lifecycle, rating
+from services.tickets.machine import Action, next_status
+
+router = Routes("tickets_rate")
+private = F.chat.type == "private"
+not_command = ~F.text.startswith("/")
+typed = F.text & not_command
+
+
+class Rating(StatesGroup):
+    comment = State()  # stars chosen, an optional comment awaited (data: ticket_id, stars)
+
+
+@router.callback_query(TicketCb.filter(ok_id & (F.action == TicketAction.rate)))
+async def chose_stars(
+    query: CallbackQuery,
+    callback_data: TicketCb,
+    person: Person,
+    reply: Replier,
+    state: FSMContext,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    _: Translator,
+) -> None:
+    """Stars chosen: record them at once, then offer to add a few words."""
+    if callback_data.stars not in labels.STARS:
+        await query.answer(_("This button is no longer valid."))
+        return
+    page = await page_for(query, callback_data.ticket_id, person, session, _, clock.now())
+    if page is None:
+        return
+    ticket = page.ticket
+    if next_status(ticket.status, Action.rate) is None:
+        await query.answer(
+            error_text(_, "ticket.illegal", {"number": ticket.number}), show_alert=True
+        )
+        return
+    rated = await _rate(
+        ticket.id,
+        callback_data.stars,
+        person=person,
+        reply=reply,
+        session=session,
+        clock=clock,
+        settings=settings,
+    )
+    await query.answer(labels.stars_name(_, callback_data.stars))
+    current = await state.get_state()
+    if not rated or (current is not None and current != Rating.comment.state):
+        return  # half-way through something else (a new report): keep it, ask no comment
+    await state.set_state(Rating.comment)
+    await state.set_data(
+        {"ticket_id": ticket.id, "number": ticket.number, "stars": callback_data.stars}
+    )
+    await reply(
+        "my_tickets.ask_comment",
+        ticket_id=ticket.id,
+        number=ticket.number,
+        stars=callback_data.stars,
+    )
+
+
+async def _rate(
+    ticket_id: int,
+    stars: int,
+    *,
+    person: Person,
+    reply: Replier,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+) -> bool:
+    """Record the rating (the service tells the reporter, and refuses what is not allowed)."""
+    try:
+        ticket = await lifecycle.act(
+            session,
+            ticket_id=ticket_id,
+            action=Action.rate,
+            person=person,
+            now=clock.now(),
+            settings=settings.tickets,
+            rating=stars,
+        )
+    except DomainError as exc:
+        await reply("error", key=exc.key, **exc.data)
+        return False
+    await tell_if_not_reporter(reply, ticket, person, "ticket.rated")
+    return True
+
+
+@router.callback_query(
+    Rating.comment, TicketCb.filter(ok_id & (F.action == TicketAction.skip_comment))
+)
+async def skip_comment(
+    query: CallbackQuery,
+    callback_data: TicketCb,
+    reply: Replier,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    """No comment: the stars were recorded when pressed; take the question's button away."""
+    pending = await state.get_data()
+    if pending.get("ticket_id") != callback_data.ticket_id:
+        await query.answer(_("This button is no longer valid."))
+        return
+    if isinstance(query.message, Message):
+        await reply.edit(
+            query.message.message_id,
+            "my_tickets.ask_comment",
+            ticket_id=callback_data.ticket_id,
+            number=pending["number"],
+            stars=pending["stars"],
+            chosen=True,
+        )
+    await state.clear()
+    await query.answer()
+
+
+@router.message(private, Rating.comment, typed)
+async def typed_comment(
+    message: Message,
+    person: Person,
+    reply: Replier,
+    state: FSMContext,
+    session: AsyncSession,
+    clock: Clock,
+) -> None:
+    """The comment, added to the stars already recorded."""
+    pending = await state.get_data()
+    await state.clear()
+    try:
+        ticket = await rating.add_comment(
+            session,
+            ticket_id=int(pending["ticket_id"]),
+            person=person,
+            comment=message.text or "",
+            now=clock.now(),
+        )
+    except DomainError as exc:
+        await reply("error", key=exc.key, **exc.data)
+        return
+    await reply("my_tickets.comment_saved", number=ticket.number)
+
+
+@router.message(private, Rating.comment, not_command)
+async def not_a_comment(message: Message, reply: Replier) -> None:
+    """A sticker or photo while a comment is awaited."""
+    await reply("my_tickets.follow_hint", rating=True)
