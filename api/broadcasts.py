@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, CurrentStaff, SessionDep, SettingsDep
 from models import Broadcast
-from services import broadcasts
+from services import broadcast_reports, broadcasts
 from services.broadcasts import Draft, QuietHours
 from services.errors import DomainError, NotAllowed, NotFound
 from services.quiet_hours import release_time
@@ -198,7 +198,9 @@ async def cancel(
 async def report(broadcast_id: int, staff: CurrentStaff, session: SessionDep) -> Response:
     """One line per recipient: address, name, delivery status, error, sent and acknowledged times."""
     try:
-        rows = await broadcasts.delivery_report(session, broadcast_id=broadcast_id, staff=staff)
+        rows = await broadcast_reports.delivery_report(
+            session, broadcast_id=broadcast_id, staff=staff
+        )
     except DomainError as exc:
         raise _problem(exc) from None
     out = io.StringIO()
@@ -230,7 +232,9 @@ async def acks(
 ) -> list[dict[str, Any]]:
     """Per building: how many confirmed, and the homes that did not."""
     try:
-        report = await broadcasts.ack_report(session, broadcast_id=broadcast_id, staff=staff)
+        report = await broadcast_reports.ack_report(
+            session, broadcast_id=broadcast_id, staff=staff
+        )
     except DomainError as exc:
         raise _problem(exc) from None
     return [

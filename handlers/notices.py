@@ -27,7 +27,7 @@ from core.clock import Clock
 from core.formatting import format_datetime
 from core.settings import Settings
 from handlers.ui import BTN_NOTICES, Button, error_text
-from services import broadcasts
+from services import broadcasts, notice_board
 from services.errors import DomainError
 from services.identities import Person
 
@@ -252,7 +252,7 @@ async def _page(
 ) -> dict[str, Any] | None:
     """The list's data for `page` (clamped to the last page); None when there is nothing."""
     now = clock.now()
-    items, total = await broadcasts.notices_for(
+    items, total = await notice_board.notices_for(
         session, identity=person.identity, now=now, page=page, per_page=PER_PAGE
     )
     if total == 0:
@@ -260,7 +260,7 @@ async def _page(
     pages = math.ceil(total / PER_PAGE)
     if page >= pages:  # some expired since the list was shown
         page = pages - 1
-        items, total = await broadcasts.notices_for(
+        items, total = await notice_board.notices_for(
             session, identity=person.identity, now=now, page=page, per_page=PER_PAGE
         )
     return {
@@ -333,7 +333,7 @@ async def show_notice(
 ) -> None:
     """Send one announcement again, in full (“Got it” only if still wanted)."""
     # Look a page further too: newer announcements may have pushed it down since.
-    items, _total = await broadcasts.notices_for(
+    items, _total = await notice_board.notices_for(
         session,
         identity=person.identity,
         now=clock.now(),
@@ -344,7 +344,7 @@ async def show_notice(
     if found is None:
         await query.answer(_("This announcement is no longer available."))
         return
-    data = await broadcasts.notice_for(session, broadcast=found, identity=person.identity)
+    data = await notice_board.notice_for(session, broadcast=found, identity=person.identity)
     await reply("broadcast.notice", **data, copy=True)
     await query.answer()
 
@@ -364,7 +364,7 @@ async def got_it(
         await query.answer(_("This is a preview: residents will see this button."))
         return
     try:
-        first = await broadcasts.acknowledge(
+        first = await notice_board.acknowledge(
             session,
             broadcast_id=callback_data.broadcast_id,
             identity=person.identity,

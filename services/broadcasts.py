@@ -1,8 +1,9 @@
-"""Announcements: compose, preview, send now or later (after quiet hours), cancel, acknowledge.
+"""Announcements: compose, preview, send now or later (after quiet hours), cancel, follow.
 
 Recipients are outbox rows (`broadcast_id` set, dedupe key `broadcast:<id>:<identity>`), so
 a broadcast's progress and report are counts over the outbox, and releasing it twice adds
-nobody twice.
+nobody twice. What residents see of them is services.notice_board; the reports staff get
+are services.broadcast_reports.
 """
 
 from __future__ import annotations
@@ -19,16 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
     Broadcast,
-    BroadcastAck,
     BroadcastStatus,
-    Building,
-    ChatIdentity,
     Community,
-    Household,
     OutboxKind,
     OutboxMessage,
     OutboxStatus,
-    Resident,
     Staff,
     StaffRole,
 )
@@ -407,139 +403,7 @@ async def refresh_progress(session: AsyncSession, *, now: datetime) -> int:
     return len(sending)
 
 
-# --- residents -------------------------------------------------------------------------------
-
-
-async def notice_for(
-    session: AsyncSession, *, broadcast: Broadcast, identity: ChatIdentity
-) -> dict[str, Any]:
-    """A received announcement shown again: its content, without “Got it” once confirmed."""
-    community = await session.get(Community, broadcast.community_id)
-    assert community is not None
-    data = content(broadcast, community)
-    if data["ack"] and broadcast.id in await acknowledged_ids(
-        session, identity=identity, broadcast_ids=[broadcast.id]
-    ):
-        data["ack"] = False
-    return data
-
-
-async def acknowledged_ids(
-    session: AsyncSession, *, identity: ChatIdentity, broadcast_ids: list[int]
-) -> set[int]:
-    """Which of these announcements this person has confirmed with “Got it”."""
-    if not broadcast_ids:
-        return set()
-    rows = await session.scalars(
-        select(BroadcastAck.broadcast_id).where(
-            BroadcastAck.identity_id == identity.id, BroadcastAck.broadcast_id.in_(broadcast_ids)
-        )
-    )
-    return set(rows)
-
-
-async def acknowledge(
-    session: AsyncSession, *, broadcast_id: int, identity: ChatIdentity, now: datetime
-) -> bool:
-    """Record “Got it”. Only a recipient can acknowledge; True the first time."""
-    was_sent = await session.scalar(
-        select(OutboxMessage.id).where(
-            OutboxMessage.dedupe_key == f"broadcast:{broadcast_id}:{identity.id}"
-        )
-    )
-    if was_sent is None:
-        raise NotAllowed("broadcast.not_a_recipient")
-    already = await session.scalar(
-        select(BroadcastAck.id).where(
-            BroadcastAck.broadcast_id == broadcast_id, BroadcastAck.identity_id == identity.id
-        )
-    )
-    if already is not None:
-        return False
-    session.add(BroadcastAck(broadcast_id=broadcast_id, identity_id=identity.id, at=now))
-    await session.flush()
-    return True
-
-
-async def notices_for(
-    session: AsyncSession,
-    *,
-    identity: ChatIdentity,
-    now: datetime,
-    page: int = 0,
-    per_page: int = 5,
-) -> tuple[list[Broadcast], int]:
-    """Announcements this person received, newest first, without expired or cancelled ones."""
-    query = (
-        select(Broadcast)
-        .join(OutboxMessage, OutboxMessage.broadcast_id == Broadcast.id)
-        .where(
-            OutboxMessage.identity_id == identity.id,
-            OutboxMessage.status.in_(
-                [OutboxStatus.sent, OutboxStatus.pending, OutboxStatus.sending]
-            ),
-            Broadcast.status != BroadcastStatus.cancelled,
-            (Broadcast.expires_at.is_(None)) | (Broadcast.expires_at > now),
-            OutboxMessage.not_before <= now,
-        )
-    )
-    total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    rows = await session.scalars(
-        query.order_by(Broadcast.send_at.desc(), Broadcast.id.desc())
-        .offset(page * per_page)
-        .limit(per_page)
-    )
-    return list(rows), total
-
-
-# --- staff reports ---------------------------------------------------------------------------
-
-
-@dataclass
-class BuildingAcks:
-    building: str
-    acknowledged: int = 0
-    total: int = 0
-    missing: list[dict[str, str]] = field(
-        default_factory=list
-    )  # address and name, for a door knock
-
-
-async def _recipient_rows(session: AsyncSession, broadcast_id: int) -> list[Any]:
-    return list(
-        (
-            await session.execute(
-                select(
-                    OutboxMessage.identity_id,
-                    OutboxMessage.status,
-                    OutboxMessage.last_error,
-                    OutboxMessage.sent_at,
-                    Building.name,
-                    Building.sort_key,
-                    Household.unit,
-                    Household.room,
-                    Resident.name,
-                    BroadcastAck.at,
-                )
-                .join(
-                    Resident,
-                    (Resident.identity_id == OutboxMessage.identity_id)
-                    & Resident.active.is_(True),
-                    isouter=True,
-                )
-                .join(Household, Household.id == Resident.household_id, isouter=True)
-                .join(Building, Building.id == Household.building_id, isouter=True)
-                .join(
-                    BroadcastAck,
-                    (BroadcastAck.broadcast_id == OutboxMessage.broadcast_id)
-                    & (BroadcastAck.identity_id == OutboxMessage.identity_id),
-                    isouter=True,
-                )
-                .where(OutboxMessage.broadcast_id == broadcast_id)
-                .order_by(Building.sort_key, Building.name, Household.unit, Household.room)
-            )
-        ).all()
-    )
+# --- staff: access and listing -------------------------------------------------------------
 
 
 async def owned(session: AsyncSession, broadcast_id: int, staff: Staff | None) -> Broadcast:
@@ -554,50 +418,6 @@ async def owned(session: AsyncSession, broadcast_id: int, staff: Staff | None) -
     ):
         raise NotAllowed("staff.not_allowed")
     return broadcast
-
-
-async def ack_report(
-    session: AsyncSession, *, broadcast_id: int, staff: Staff | None
-) -> list[BuildingAcks]:
-    """Per building: who acknowledged, and the homes of those who did not."""
-    await owned(session, broadcast_id, staff)
-    report: dict[str, BuildingAcks] = {}
-    for row in await _recipient_rows(session, broadcast_id):
-        building = row.name or "—"
-        entry = report.setdefault(building, BuildingAcks(building=building))
-        entry.total += 1
-        if row.at is not None:
-            entry.acknowledged += 1
-        else:
-            entry.missing.append(
-                {
-                    "building": building,
-                    "unit": row.unit or "",
-                    "room": row.room or "",
-                    "name": row[8] or "",
-                }
-            )
-    return list(report.values())
-
-
-async def delivery_report(
-    session: AsyncSession, *, broadcast_id: int, staff: Staff | None
-) -> list[dict[str, Any]]:
-    """One line per recipient: address, name, delivery status, error, times (for CSV export)."""
-    await owned(session, broadcast_id, staff)
-    return [
-        {
-            "building": row.name or "",
-            "unit": row.unit or "",
-            "room": row.room or "",
-            "name": row[8] or "",
-            "status": row.status.value if hasattr(row.status, "value") else str(row.status),
-            "error": row.last_error or "",
-            "sent_at": row.sent_at.isoformat() if row.sent_at else "",
-            "acknowledged_at": row.at.isoformat() if row.at else "",
-        }
-        for row in await _recipient_rows(session, broadcast_id)
-    ]
 
 
 async def recent(session: AsyncSession, *, staff: Staff, limit: int = 10) -> list[Broadcast]:

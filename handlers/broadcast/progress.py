@@ -27,7 +27,7 @@ from handlers.broadcast.composer import estates_of, may_broadcast
 from handlers.notices import TEMPLATE_NAMES, short, title_text
 from handlers.ui import kind_of
 from models import Broadcast, BroadcastStatus, Staff
-from services import broadcasts
+from services import broadcast_reports, broadcasts
 from services.broadcasts import TEMPLATES
 from services.errors import DomainError
 from services.identities import Person
@@ -266,7 +266,7 @@ async def who_confirmed(
 ) -> None:
     """Per building, how many confirmed, and the homes still to confirm."""
     try:
-        report = await broadcasts.ack_report(
+        report = await broadcast_reports.ack_report(
             session, broadcast_id=callback_data.broadcast_id, staff=person.staff
         )
     except DomainError as exc:

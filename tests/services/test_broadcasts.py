@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from models import Building, OutboxMessage, OutboxStatus
 from models.db import Database
-from services import broadcasts
+from services import broadcast_reports, broadcasts, notice_board
 from services.broadcasts import Draft, QuietHours
 from services.errors import DomainError, NotAllowed
 from tests.services.factories import estate, resident, staff_member
@@ -177,17 +177,17 @@ async def test_acknowledgements_and_notices(db: Database) -> None:
             quiet=QUIET,
         )
         first = await session.get(ChatIdentity, people[0])
-        assert await broadcasts.acknowledge(
+        assert await notice_board.acknowledge(
             session, broadcast_id=created.id, identity=first, now=NOON
         )
-        assert not await broadcasts.acknowledge(
+        assert not await notice_board.acknowledge(
             session, broadcast_id=created.id, identity=first, now=NOON
         )
         with pytest.raises(NotAllowed):  # the manager was not a recipient
-            await broadcasts.acknowledge(
+            await notice_board.acknowledge(
                 session, broadcast_id=created.id, identity=manager_identity, now=NOON
             )
-        report = await broadcasts.ack_report(session, broadcast_id=created.id, staff=staff)
+        report = await broadcast_reports.ack_report(session, broadcast_id=created.id, staff=staff)
         await session.commit()
     by_building = {
         r.building: (r.acknowledged, r.total, [m["room"] for m in r.missing]) for r in report
@@ -195,9 +195,9 @@ async def test_acknowledgements_and_notices(db: Database) -> None:
     assert by_building == {"1栋": (1, 2, ["302"]), "2栋": (0, 1, ["101"])}
     async with db.sessions() as session:
         first = await session.get(ChatIdentity, people[0])
-        listed, total = await broadcasts.notices_for(session, identity=first, now=NOON)
+        listed, total = await notice_board.notices_for(session, identity=first, now=NOON)
         assert (total, [b.id for b in listed]) == (1, [created.id])
-        expired, total = await broadcasts.notices_for(
+        expired, total = await notice_board.notices_for(
             session, identity=first, now=NOON + timedelta(days=2)
         )
         assert (total, expired) == (0, [])
