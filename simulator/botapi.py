@@ -16,18 +16,17 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 import telegram
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
 from simulator import tgtypes
+from simulator.checks import check_entities, check_inline_keyboard
 from simulator.formatting import EntityParseError, parse_text
 from simulator.media import guess_mime, image_size, placeholder_png
+from simulator.params import ApiError, Params, Upload, bad_request, read_params
 from simulator.state import (
     DEFAULT_ALLOWED_UPDATES,
     SimChat,
@@ -42,7 +41,6 @@ log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
-CALLBACK_DATA_LIMIT = 64
 CALLBACK_ANSWER_LIMIT = 200
 DOCUMENT_LIMIT = 50 * 1024 * 1024
 PHOTO_LIMIT = 10 * 1024 * 1024
@@ -60,18 +58,6 @@ CHAT_ACTIONS = frozenset(
         "record_video_note",
         "upload_video_note",
     }
-)
-INLINE_ACTIONS = (
-    "url",
-    "callback_data",
-    "web_app",
-    "login_url",
-    "switch_inline_query",
-    "switch_inline_query_current_chat",
-    "switch_inline_query_chosen_chat",
-    "copy_text",
-    "callback_game",
-    "pay",
 )
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -93,143 +79,6 @@ FAULT_DESCRIPTIONS = {
 }
 
 
-class ApiError(Exception):
-    """A Bot API error answer; `violation` names the kind when it counts as a violation."""
-
-    def __init__(
-        self,
-        status: int,
-        description: str,
-        parameters: dict[str, Any] | None = None,
-        *,
-        violation: str | None = None,
-    ) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.parameters = parameters
-        self.violation = violation
-
-    def body(self) -> dict[str, Any]:
-        """The JSON body Telegram sends for this error."""
-        data: dict[str, Any] = {
-            "ok": False,
-            "error_code": self.status,
-            "description": self.description,
-        }
-        if self.parameters:
-            data["parameters"] = self.parameters
-        return data
-
-
-def bad_request(description: str, *, violation: bool = True, **parameters: Any) -> ApiError:
-    """A 400 error; most count as violations (a correct bot never sends them)."""
-    return ApiError(
-        400,
-        f"Bad Request: {description}",
-        parameters or None,
-        violation="bad_request" if violation else None,
-    )
-
-
-@dataclass
-class Upload:
-    """A file part of a multipart request."""
-
-    filename: str | None
-    data: bytes
-    content_type: str | None
-
-
-class Params:
-    """Request parameters with Telegram's loose typing (form values are strings or JSON)."""
-
-    def __init__(self, raw: dict[str, Any], files: dict[str, Upload] | None = None) -> None:
-        self.raw = raw
-        self.files = files or {}
-
-    def has(self, name: str) -> bool:
-        """Whether the parameter is present and not empty."""
-        return self.raw.get(name) not in (None, "")
-
-    def get_str(self, name: str) -> str | None:
-        """A string parameter."""
-        value = self.raw.get(name)
-        if value is None:
-            return None
-        if isinstance(value, str):
-            return value
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, int | float):
-            return str(value)
-        return json.dumps(value, ensure_ascii=False)
-
-    def get_int(self, name: str, default: int | None = None) -> int | None:
-        """An integer parameter."""
-        value = self.raw.get(name)
-        if value is None or value == "":
-            return default
-        if isinstance(value, bool):
-            return int(value)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        try:
-            return int(str(value).strip())
-        except ValueError:
-            raise bad_request(f"invalid {name} specified") from None
-
-    def get_float(self, name: str, default: float | None = None) -> float | None:
-        """A number parameter."""
-        value = self.raw.get(name)
-        if value is None or value == "":
-            return default
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise bad_request(f"invalid {name} specified") from None
-
-    def get_bool(self, name: str) -> bool:
-        """A boolean parameter ("true"/"1" or JSON true)."""
-        value = self.raw.get(name)
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int):
-            return value != 0
-        if isinstance(value, str):
-            return value.strip().lower() in ("true", "1", "yes")
-        return False
-
-    def get_json(self, name: str) -> Any:
-        """A JSON-serialized parameter (already decoded when the body was JSON)."""
-        value = self.raw.get(name)
-        if value is None or value == "":
-            return None
-        if isinstance(value, str):
-            try:
-                return json.loads(value)
-            except json.JSONDecodeError:
-                raise bad_request(f"can't parse {name} JSON object") from None
-        return value
-
-    def chat_id(self, name: str = "chat_id") -> int:
-        """The (integer) chat id; @usernames are not simulated and give "chat not found"."""
-        value = self.raw.get(name)
-        if value is None or value == "":
-            raise bad_request(f"{name} is empty")
-        if isinstance(value, bool):
-            raise bad_request("chat not found", violation=False)
-        if isinstance(value, int):
-            return value
-        text = str(value).strip()
-        try:
-            return int(text)
-        except ValueError:
-            raise bad_request("chat not found", violation=False) from None
-
-
 def _ok(result: Any) -> Response:
     """A successful Bot API response."""
     return _json(200, {"ok": True, "result": result})
@@ -242,39 +91,6 @@ def _json(status: int, body: dict[str, Any]) -> Response:
         status_code=status,
         media_type="application/json",
     )
-
-
-async def read_params(request: Request) -> Params:
-    """Decode query string plus a JSON, urlencoded or multipart body into Params."""
-    raw: dict[str, Any] = dict(request.query_params)
-    files: dict[str, Upload] = {}
-    content_type = request.headers.get("content-type", "").lower()
-    if request.method == "POST":
-        if content_type.startswith("multipart/form-data"):
-            form = await request.form(max_files=100, max_fields=1000, max_part_size=64 << 20)
-            try:
-                for key, value in form.multi_items():
-                    if isinstance(value, UploadFile):
-                        data = await value.read()
-                        files[key] = Upload(value.filename, data, value.content_type)
-                    else:
-                        raw[key] = value
-            finally:
-                await form.close()
-        else:
-            body = await request.body()
-            if body:
-                if content_type.startswith("application/json"):
-                    try:
-                        decoded = json.loads(body)
-                    except json.JSONDecodeError:
-                        raise bad_request("can't parse JSON object") from None
-                    if not isinstance(decoded, dict):
-                        raise bad_request("can't parse JSON object")
-                    raw.update(decoded)
-                else:
-                    raw.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    return Params(raw, files)
 
 
 Handler = Callable[[Params], Any]
@@ -549,7 +365,7 @@ class BotApi:
         if not parse_mode:
             explicit = params.get_json(entities_field)
             if explicit is not None:
-                entities = _check_entities(explicit)
+                entities = check_entities(explicit)
         return plain, entities
 
     def _markup(self, params: Params, *, inline_only: bool = False) -> dict[str, Any] | None:
@@ -561,7 +377,7 @@ class BotApi:
             raise bad_request("can't parse reply keyboard markup JSON object")
         markup: Any
         if "inline_keyboard" in raw:
-            _check_inline_keyboard(raw["inline_keyboard"])
+            check_inline_keyboard(raw["inline_keyboard"])
             markup = telegram.InlineKeyboardMarkup.de_json(raw, None)
         elif inline_only:
             raise bad_request("inline keyboard expected")
@@ -1326,59 +1142,6 @@ def _edited_markup(message: SimMessage, markup: dict[str, Any] | None) -> dict[s
     if markup is None and current is not None and "inline_keyboard" not in current:
         return current
     return markup
-
-
-def _check_inline_keyboard(rows: Any) -> None:
-    """Refuse malformed inline keyboards and callback_data outside 1..64 bytes."""
-    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request(
-            'field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays'
-        )
-    count = 0
-    for row in rows:
-        for button in row:
-            count += 1
-            if not isinstance(button, dict):
-                raise bad_request("can't parse inline keyboard button: object expected")
-            if not str(button.get("text", "")).strip():
-                raise bad_request("BUTTON_TEXT_INVALID")
-            actions = [name for name in INLINE_ACTIONS if name in button]
-            if not actions:
-                raise bad_request(
-                    "can't parse inline keyboard button: "
-                    "Text buttons are unallowed in the inline keyboard"
-                )
-            if "callback_data" in button:
-                data = button["callback_data"]
-                if not isinstance(data, str):
-                    data = str(data)
-                if not 1 <= len(data.encode("utf-8")) <= CALLBACK_DATA_LIMIT:
-                    raise bad_request("BUTTON_DATA_INVALID")
-            if "url" in button:
-                url = str(button["url"])
-                if not url.startswith(("http://", "https://", "tg://")):
-                    raise bad_request(
-                        f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL"
-                    )
-    if count > 100:
-        raise bad_request("too many inline keyboard buttons")
-
-
-def _check_entities(raw: Any) -> list[dict[str, Any]]:
-    """Validate explicit entities."""
-    if not isinstance(raw, list):
-        raise bad_request("can't parse entities JSON object")
-    result = []
-    for item in raw:
-        if (
-            not isinstance(item, dict)
-            or not isinstance(item.get("type"), str)
-            or not isinstance(item.get("offset"), int)
-            or not isinstance(item.get("length"), int)
-        ):
-            raise bad_request("can't parse entities JSON object")
-        result.append(dict(item))
-    return result
 
 
 MethodCaller = Callable[[str, Params], Awaitable[tuple[int, dict[str, Any]]]]

@@ -18,7 +18,8 @@ from typing import Any
 
 import aiohttp
 
-from simulator.botapi import MethodCaller, Params
+from simulator.botapi import MethodCaller
+from simulator.params import Params
 from simulator.state import Notifier, PendingUpdate, SimState, WebhookConfig
 
 log = logging.getLogger(__name__)
