@@ -113,6 +113,7 @@ class BotApi:
             "sendMessage",
             "sendPhoto",
             "sendDocument",
+            "sendVoice",
             "sendMediaGroup",
             "copyMessage",
             "forwardMessage",
@@ -472,10 +473,8 @@ class BotApi:
                 raise bad_request("wrong file identifier/HTTP URL specified")
         elif isinstance(value, str) and value in self.state.files:
             known = self.state.files[value]
-            if kind == "photo" and known.kind != "photo":
-                raise bad_request(f"can't use file of type {known.kind.title()} as Photo")
-            if kind == "photo":
-                return [known]
+            if kind in ("photo", "voice") and known.kind != kind:
+                raise bad_request(f"can't use file of type {known.kind.title()} as {kind.title()}")
             return [known]
         elif isinstance(value, str) and value.startswith(("http://", "https://")):
             name = value.rsplit("/", 1)[-1] or "file"
@@ -679,6 +678,28 @@ class BotApi:
             chat,
             params,
             document=document,
+            caption=caption,
+            caption_entities=caption_entities,
+            reply_markup=markup,
+            reply_to_message_id=reply_to,
+            message_thread_id=thread_id,
+        )
+        return tgtypes.message_dict(self.state, message)
+
+    def m_sendVoice(self, params: Params) -> dict[str, Any]:
+        """Send a voice note (upload, file_id of a voice note, or URL)."""
+        chat = self._send_chat(params)
+        caption, caption_entities = self._caption(params)
+        markup = self._markup(params)
+        thread_id = self._thread(chat, params)
+        reply_to = self._reply_to(chat, params)
+        value = params.files.get("voice") or params.raw.get("voice")
+        (voice,) = self._input_file(params, value, "voice", "voice")
+        self._admit(chat, params)
+        message = self._new_message(
+            chat,
+            params,
+            voice=voice,
             caption=caption,
             caption_entities=caption_entities,
             reply_markup=markup,

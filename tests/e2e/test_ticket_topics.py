@@ -24,8 +24,9 @@ from services import identities
 from services import staff as staff_service
 from services.demo import COMMUNITY
 from services.tickets import lifecycle
-from services.tickets.filing import MediaIn, TicketDraft
+from services.tickets.filing import TicketDraft
 from services.tickets.machine import Action
+from services.tickets.media import MediaIn
 from tests.e2e.conftest import Product
 from tests.e2e.harness import Message, Sim, buttons, text_of
 from tests.e2e.test_tickets_staff import (
@@ -229,6 +230,14 @@ async def test_the_residents_follow_ups_land_in_the_topic(product: Product) -> N
         FORUM, lambda m: bool(m.get("photo")) and ticket.number in text_of(m), what="the photo"
     )
     assert photo["message_thread_id"] == thread
+    # A voice note too (sent to the bot first, as a resident would record it).
+    recorded = await sim.send(ZHANG, voice={"duration": 3})
+    voice_id = recorded["message"]["voice"]["file_id"]
+    await resident_writes(product, ticket, media=[MediaIn("voice", voice_id)])
+    voice = await sim.wait_for(
+        FORUM, lambda m: bool(m.get("voice")) and ticket.number in text_of(m), what="the voice"
+    )
+    assert voice["voice"]["file_id"] == voice_id and voice["message_thread_id"] == thread
 
     # Staff answer it right there.
     said = await sim.send(

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiogram import Bot
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import SendMessage
 from aiogram.types import (
     BufferedInputFile,
@@ -102,3 +103,18 @@ async def test_a_keyboard_sent_again_arrives_as_itself(sim: Sim, json_bot: Bot) 
     assert stored[0]["keyboard"][0][0] == {"text": "📱 共享手机号", "request_contact": True}
     assert stored[0]["is_persistent"] is True
     assert stored[1] == {"inline_keyboard": [[{"text": "收到", "callback_data": "ack:9"}]]}
+
+
+async def test_a_voice_note_is_passed_on_and_a_photo_is_no_voice(sim: Sim, json_bot: Bot) -> None:
+    """Staff and residents' voice notes are relayed by file id, as Telegram takes them."""
+    user = await sim.user(first_name="周")
+    await sim.say(user["id"], voice={"duration": 4})
+    await sim.say(user["id"], photo={"width": 64, "height": 64})
+    updates = await json_bot.get_updates(timeout=0)
+    voice_id = updates[-2].message.voice.file_id  # type: ignore[union-attr]
+    photo_id = updates[-1].message.photo[-1].file_id  # type: ignore[union-attr,index]
+    sent = await json_bot.send_voice(user["id"], voice_id, caption="BX-0000001 · 居民语音")
+    assert sent.voice is not None and sent.voice.duration == 4
+    assert sent.caption == "BX-0000001 · 居民语音"
+    with pytest.raises(TelegramBadRequest, match="can't use file of type Photo as Voice"):
+        await json_bot.send_voice(user["id"], photo_id)
