@@ -99,34 +99,20 @@ class Calls:
             ]
             messages = await self._bot.send_media_group(chat_id, album, **common)
             return messages[0].message_id
-        if rendered.photo:
-            message = await self._bot.send_photo(
-                chat_id,
-                rendered.photo,
-                caption=rendered.text,
-                reply_markup=rendered.markup,
-                **common,
-            )
-        elif rendered.document:
-            message = await self._bot.send_document(
-                chat_id,
-                rendered.document,
-                caption=rendered.text,
-                reply_markup=rendered.markup,
-                **common,
-            )
-        elif rendered.voice:
-            message = await self._bot.send_voice(
-                chat_id,
-                rendered.voice,
-                caption=rendered.text,
-                reply_markup=rendered.markup,
-                **common,
-            )
-        else:
-            message = await self._bot.send_message(
-                chat_id, rendered.text, reply_markup=rendered.markup, **common
-            )
+        # One file with the text as its caption, or the text alone.
+        for file_id, send in (
+            (rendered.photo, self._bot.send_photo),
+            (rendered.document, self._bot.send_document),
+            (rendered.voice, self._bot.send_voice),
+        ):
+            if file_id:
+                message = await send(
+                    chat_id, file_id, caption=rendered.text, reply_markup=rendered.markup, **common
+                )
+                return message.message_id
+        message = await self._bot.send_message(
+            chat_id, rendered.text, reply_markup=rendered.markup, **common
+        )
         return message.message_id
 
     async def _pin(self, chat_id: int, message_id: int) -> None:

@@ -25,7 +25,8 @@ from handlers.ui import (
 from models import TicketKind, Urgency
 from services.identities import Person, address_of
 from services.tickets import rules
-from services.tickets.filing import MediaIn, TicketDraft
+from services.tickets.filing import TicketDraft
+from services.tickets.media import MediaIn
 
 PLACE_MAX = rules.PLACE_MAX
 

@@ -41,8 +41,8 @@ from handlers.ui import BTN_TICKETS, Button, error_text, kind_of
 from services.errors import DomainError
 from services.identities import Person
 from services.tickets import lifecycle, queries
-from services.tickets.filing import MediaIn
 from services.tickets.machine import Action, next_status
+from services.tickets.media import MediaIn
 
 router = Routes("tickets_mine")
 private = F.chat.type == "private"

@@ -46,8 +46,8 @@ from models import Ticket
 from services.errors import DomainError
 from services.identities import Person
 from services.tickets import lifecycle
-from services.tickets.filing import MediaIn
 from services.tickets.machine import Action
+from services.tickets.media import MediaIn
 
 MAX_WORK_PHOTOS = 10  # one album
 

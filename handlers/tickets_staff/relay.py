@@ -22,7 +22,7 @@ from handlers.tickets_staff.base import MAX_ID, RelayCb, in_group, refusal, rout
 from services.errors import DomainError
 from services.identities import Person
 from services.tickets import lifecycle, queries
-from services.tickets.filing import MediaIn
+from services.tickets.media import MediaIn
 
 SAY = re.compile(r"^/say(?:@\w+)?(?:\s+|$)", re.IGNORECASE)
 

@@ -11,20 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.settings import TicketSettings
-from models import Staff, StaffRole, Ticket, TicketKind, TicketMedia, TicketStatus, Urgency
+from models import Staff, StaffRole, Ticket, TicketKind, TicketStatus, Urgency
 from services.errors import DomainError, NotAllowed
 from services.identities import Person
 from services.permissions import in_scope
 from services.tickets import history, notify, rules
+from services.tickets.media import MediaIn
+from services.tickets.media import attach as attach_media
 from services.tickets.numbering import format_number, next_seq
-
-
-@dataclass(frozen=True)
-class MediaIn:
-    kind: str  # photo | voice | document
-    file_id: str
-    file_unique_id: str | None = None
-    duration: int | None = None
 
 
 @dataclass
@@ -120,18 +114,7 @@ async def create(
     )
     session.add(ticket)
     await session.flush()
-    for item in draft.media:
-        session.add(
-            TicketMedia(
-                ticket_id=ticket.id,
-                kind=item.kind,
-                file_id=item.file_id,
-                file_unique_id=item.file_unique_id,
-                duration=item.duration,
-                by="resident",
-                created_at=now,
-            )
-        )
+    attach_media(session, ticket.id, draft.media, by="resident", now=now)
     history.record(
         session,
         ticket,

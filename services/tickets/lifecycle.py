@@ -16,7 +16,6 @@ from models import (
     Household,
     Staff,
     Ticket,
-    TicketMedia,
     TicketStatus,
 )
 from services import audit
@@ -24,7 +23,6 @@ from services.errors import DomainError, NotAllowed, NotFound
 from services.identities import Person
 from services.permissions import in_scope
 from services.tickets import history, notify, rules
-from services.tickets.filing import MediaIn
 from services.tickets.machine import (
     ASSIGNEE_ONLY,
     DESK,
@@ -33,6 +31,8 @@ from services.tickets.machine import (
     Action,
     next_status,
 )
+from services.tickets.media import MediaIn
+from services.tickets.media import attach as attach_media
 
 
 async def load(session: AsyncSession, ticket_id: int) -> Ticket:
@@ -148,18 +148,9 @@ async def act(
         comment=comment,
         person=person,
     )
-    for item in media or []:
-        session.add(
-            TicketMedia(
-                ticket_id=ticket.id,
-                kind=item.kind,
-                file_id=item.file_id,
-                file_unique_id=item.file_unique_id,
-                duration=item.duration,
-                by="resident" if resident_action else "staff",
-                created_at=now,
-            )
-        )
+    attach_media(
+        session, ticket.id, media or [], by="resident" if resident_action else "staff", now=now
+    )
     history.record(
         session,
         ticket,
@@ -318,18 +309,9 @@ async def add_message(
         raise DomainError("ticket.empty")
     if len(text) > rules.MESSAGE_MAX:
         raise DomainError("ticket.too_long", max=rules.MESSAGE_MAX)
-    for item in media or []:
-        session.add(
-            TicketMedia(
-                ticket_id=ticket.id,
-                kind=item.kind,
-                file_id=item.file_id,
-                file_unique_id=item.file_unique_id,
-                duration=item.duration,
-                by="resident" if from_resident else "staff",
-                created_at=now,
-            )
-        )
+    attach_media(
+        session, ticket.id, media or [], by="resident" if from_resident else "staff", now=now
+    )
     history.record(
         session,
         ticket,

@@ -35,8 +35,9 @@ from models import (
 from services import identities
 from services import staff as staff_service
 from services.demo import COMMUNITY, DISPATCH_GROUP_ID
-from services.tickets.filing import MediaIn, TicketDraft, create
+from services.tickets.filing import TicketDraft, create
 from services.tickets.lifecycle import add_message
+from services.tickets.media import MediaIn
 from tests.e2e.conftest import Product
 from tests.e2e.harness import Message, Sim, buttons, text_of
 from tests.services.factories import resident

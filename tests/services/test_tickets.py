@@ -14,9 +14,10 @@ from models.db import Database
 from services import identities
 from services.errors import DomainError, NotAllowed
 from services.tickets import sla
-from services.tickets.filing import MediaIn, TicketDraft, create
+from services.tickets.filing import TicketDraft, create
 from services.tickets.lifecycle import act, add_message
 from services.tickets.machine import Action
+from services.tickets.media import MediaIn
 from tests.services.factories import estate, resident, staff_member
 
 NOON = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
