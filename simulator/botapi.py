@@ -644,62 +644,31 @@ class BotApi:
 
     def m_sendPhoto(self, params: Params) -> dict[str, Any]:
         """Send a photo (upload, file_id or URL)."""
-        chat = self._send_chat(params)
-        caption, caption_entities = self._caption(params)
-        markup = self._markup(params)
-        thread_id = self._thread(chat, params)
-        reply_to = self._reply_to(chat, params)
-        photo_value = params.files.get("photo") or params.raw.get("photo")
-        photo = self._input_file(params, photo_value, "photo", "photo")
-        self._admit(chat, params)
-        message = self._new_message(
-            chat,
-            params,
-            photo=photo,
-            caption=caption,
-            caption_entities=caption_entities,
-            reply_markup=markup,
-            reply_to_message_id=reply_to,
-            message_thread_id=thread_id,
-        )
-        return tgtypes.message_dict(self.state, message)
+        return self._send_file(params, "photo")
 
     def m_sendDocument(self, params: Params) -> dict[str, Any]:
         """Send a document (upload, file_id or URL)."""
-        chat = self._send_chat(params)
-        caption, caption_entities = self._caption(params)
-        markup = self._markup(params)
-        thread_id = self._thread(chat, params)
-        reply_to = self._reply_to(chat, params)
-        value = params.files.get("document") or params.raw.get("document")
-        (document,) = self._input_file(params, value, "document", "document")
-        self._admit(chat, params)
-        message = self._new_message(
-            chat,
-            params,
-            document=document,
-            caption=caption,
-            caption_entities=caption_entities,
-            reply_markup=markup,
-            reply_to_message_id=reply_to,
-            message_thread_id=thread_id,
-        )
-        return tgtypes.message_dict(self.state, message)
+        return self._send_file(params, "document")
 
     def m_sendVoice(self, params: Params) -> dict[str, Any]:
         """Send a voice note (upload, file_id of a voice note, or URL)."""
+        return self._send_file(params, "voice")
+
+    def _send_file(self, params: Params, kind: str) -> dict[str, Any]:
+        """One file with an optional caption; the parameter is named after its kind."""
         chat = self._send_chat(params)
         caption, caption_entities = self._caption(params)
         markup = self._markup(params)
         thread_id = self._thread(chat, params)
         reply_to = self._reply_to(chat, params)
-        value = params.files.get("voice") or params.raw.get("voice")
-        (voice,) = self._input_file(params, value, "voice", "voice")
+        value = params.files.get(kind) or params.raw.get(kind)
+        stored = self._input_file(params, value, kind, kind)
         self._admit(chat, params)
         message = self._new_message(
             chat,
             params,
-            voice=voice,
+            # A photo is its sizes (thumbnail and full); other kinds are one file.
+            **{kind: stored if kind == "photo" else stored[0]},
             caption=caption,
             caption_entities=caption_entities,
             reply_markup=markup,
