@@ -17,14 +17,12 @@ from models import (
     Staff,
     StaffGroup,
     Ticket,
-    TicketKind,
     TicketStatus,
 )
 from services import identities
 from services import staff as staff_service
 from services.demo import COMMUNITY
 from services.tickets import lifecycle
-from services.tickets.filing import TicketDraft
 from services.tickets.machine import Action
 from services.tickets.media import MediaIn
 from tests.e2e.conftest import Product
@@ -37,6 +35,7 @@ from tests.e2e.test_tickets_staff import (
     TECHNICIAN,
     ZHANG,
     alert_of,
+    anonymous_noise_complaint,
     bind,
     file_ticket,
     press,
@@ -305,15 +304,7 @@ async def test_an_anonymous_complaints_topic_names_neither_the_resident_nor_the_
     sim = product.sim
     await bind(product)
     await staff_group(product)
-    ticket = await file_ticket(
-        product,
-        TicketDraft(
-            kind=TicketKind.complaint,
-            category="noise",
-            description="半夜总有人在楼道里大声喧哗",
-            anonymous=True,
-        ),
-    )
+    ticket = await file_ticket(product, anonymous_noise_complaint())
     topic = await topic_of(sim, ticket)
     alert = await alert_in(sim, ticket)
     assert topic["name"] == f"{ticket.number} · 🔊 噪音扰民"

@@ -91,6 +91,15 @@ def repair(description: str = "厨房下水道堵了，水漫出来", **extra: A
     )
 
 
+def anonymous_noise_complaint() -> TicketDraft:
+    return TicketDraft(
+        kind=TicketKind.complaint,
+        category="noise",
+        description="半夜总有人在楼道里大声喧哗",
+        anonymous=True,
+    )
+
+
 async def ticket_row(product: Product, ticket_id: int) -> Ticket:
     async with product.db.sessions() as session:
         ticket = await session.get(Ticket, ticket_id)
@@ -335,15 +344,7 @@ async def test_reject_asks_the_presser_for_a_reason(product: Product) -> None:
 async def test_an_anonymous_complaint_shows_neither_name_nor_room(product: Product) -> None:
     sim = product.sim
     await bind(product)
-    ticket = await file_ticket(
-        product,
-        TicketDraft(
-            kind=TicketKind.complaint,
-            category="noise",
-            description="半夜总有人在楼道里大声喧哗",
-            anonymous=True,
-        ),
-    )
+    ticket = await file_ticket(product, anonymous_noise_complaint())
     alert = await alert_of(sim, ticket)
     text = text_of(alert)
     assert ticket.number.startswith("TS-")
