@@ -130,8 +130,7 @@ def next_state(data: dict[str, Any]) -> State:
 
 
 def asks_visit(data: dict[str, Any]) -> bool:
-    """A visit time matters for a repair in the home: nobody need be in for a stairwell."""
-    return data["kind"] == TicketKind.repair and data.get("location") == "home"
+    return rules.asks_visit(data["kind"], data.get("location"))
 
 
 def count_of(data: dict[str, Any], kind: str) -> int:

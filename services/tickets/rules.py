@@ -41,6 +41,13 @@ VISIT_WINDOWS = (
     "tomorrow_afternoon",
     "weekend",
 )
+
+
+def asks_visit(kind: str, location: str | None) -> bool:
+    """A visit time matters for a repair in the home: nobody need be in for a stairwell."""
+    return kind == TicketKind.repair and location == "home"
+
+
 MAX_PHOTOS = 5
 MAX_VOICE = 1
 DESCRIPTION_MAX = 2000

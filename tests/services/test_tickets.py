@@ -226,6 +226,25 @@ async def test_unaccepted_urgent_ticket_escalates_once(db: Database) -> None:
         assert (await session.get(Ticket, ticket.id)).escalated_at == later
 
 
+async def test_a_visit_time_is_kept_only_for_a_repair_in_the_home(db: Database) -> None:
+    await _estate_with_residents(db)
+    async with db.sessions() as session:
+        person = await _person(session, 51001)
+        kept = {}
+        for location, place in (("home", None), ("public", "3栋楼道")):
+            draft = TicketDraft(
+                kind=TicketKind.repair,
+                category="electrical",
+                description="灯不亮",
+                location=location,
+                place=place,
+                visit_window="today_morning",
+            )
+            ticket = await create(session, person=person, now=NOON, settings=SETTINGS, draft=draft)
+            kept[location] = ticket.visit_window
+    assert kept == {"home": "today_morning", "public": None}
+
+
 async def test_daily_limit_and_duplicates(db: Database) -> None:
     await _estate_with_residents(db)
     settings = TicketSettings(max_per_day=2)
