@@ -49,6 +49,7 @@ class Database:
             # is far cheaper than transactions sleeping in SQLite's busy handler.
             kwargs.update(
                 async_creator=sqlite_driver.connector(self.url.database or ":memory:"),
+                module=sqlite_driver.dbapi(),
                 pool_size=1,
                 max_overflow=0,
                 pool_timeout=60,
