@@ -20,7 +20,6 @@ from bot.middlewares import (
     DatabaseMiddleware,
     FloodMiddleware,
     FsmLockMiddleware,
-    FsmStateMiddleware,
     PersonMiddleware,
 )
 from bot.session import JsonAiohttpSession
@@ -107,7 +106,6 @@ def build_dispatcher(
     dp.update.outer_middleware(
         PersonMiddleware(catalogue, clock, settings.locale.default, storage=storage)
     )
-    dp.update.outer_middleware(FsmStateMiddleware())
     dp.update.outer_middleware(FloodMiddleware(settings.flood.per_minute))
     dp.include_routers(
         errors.router.router(),

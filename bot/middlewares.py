@@ -7,8 +7,8 @@ FSM middleware is replaced by the two FSM ones here, around the transaction):
                         what this one committed)
   DatabaseMiddleware  – session + transaction; records update_id so a redelivery runs once
   PersonMiddleware    – the sender's identity, household memberships, staff record, language,
-                        and the chat's conversation state: one statement on every update
-  FsmStateMiddleware  – the conversation state for aiogram's state filters (`raw_state`)
+                        and the chat's conversation state (`raw_state`, for aiogram's state
+                        filters): one statement on every update
   FloodMiddleware     – drops a person's updates beyond the per-minute limit
 """
 
@@ -47,7 +47,7 @@ class FsmLockMiddleware(BaseMiddleware):
     aiogram's own FSMContextMiddleware takes the lock inside our transaction and releases it
     before the commit; taken outside, the next update of the same chat starts its transaction
     (and reads the state) only after this one's has ended. The state itself is read later,
-    inside the transaction (PersonMiddleware, FsmStateMiddleware).
+    inside the transaction (PersonMiddleware).
     """
 
     def __init__(self, fsm: FSMContextMiddleware) -> None:
@@ -61,17 +61,6 @@ class FsmLockMiddleware(BaseMiddleware):
         async with self._fsm.events_isolation.lock(key=context.key):
             data["state"] = context
             return await handler(event, data)
-
-
-class FsmStateMiddleware(BaseMiddleware):
-    """`raw_state` for aiogram's state filters, read in the update's transaction (usually
-    already read there with the sender, so no statement of its own)."""
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        context: FSMContext | None = data.get("state")
-        if context is not None:
-            data["raw_state"] = await context.get_state()
-        return await handler(event, data)
 
 
 _PROCESSED = insert(ProcessedUpdate.__table__)  # type: ignore[arg-type]
@@ -143,11 +132,13 @@ class PersonMiddleware(BaseMiddleware):
         user = data.get("event_from_user")
         chat = data.get("event_chat")
         session = data["session"]
+        context: FSMContext | None = data.get("state")
         if user is None or user.is_bot:
+            if context is not None:
+                data["raw_state"] = await context.get_state()
             return await handler(event, data)
         external_id = str(user.id)
-        context: FSMContext | None = data.get("state") if self._fsm is not None else None
-        if context is None:
+        if context is None or self._fsm is None:
             rows = (
                 await session.execute(_PERSON, {"channel": "telegram", "external_id": external_id})
             ).all()
@@ -163,7 +154,7 @@ class PersonMiddleware(BaseMiddleware):
                 )
             ).all()
             if rows:  # no row at all (a first contact): the state is read on its own
-                DatabaseStorage.remember(session, context.key, rows[0][3])
+                DatabaseStorage.remember(session, context.key, rows[0][identities.PERSON_COLUMNS])
         person = await identities.person_or_new(
             session,
             identities.person_from_rows(rows),
@@ -173,6 +164,8 @@ class PersonMiddleware(BaseMiddleware):
             display_name=user.full_name,
             platform_language=user.language_code,
         )
+        if context is not None:  # for aiogram's state filters; read above when kept here
+            data["raw_state"] = await context.get_state()
         identity = person.identity
         locale = resolve_locale(identity.language, identity.platform_language, self._default)
         data["person"] = person
