@@ -117,7 +117,10 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # Straight to the driver (SQLAlchemy's documented `run_async`): it waits for another
         # process's write lock asynchronously (models.sqlite_driver). This runs at the start
         # of every transaction.
+        adapted = conn.connection.dbapi_connection
         try:
-            conn.connection.dbapi_connection.run_async(lambda driver: driver.begin_immediate())
+            # Mostly the lock is free: taken at once, without a trip out to the event loop.
+            if not adapted.driver_connection.try_begin_immediate():
+                adapted.run_async(lambda driver: driver.begin_immediate())
         except sqlite3.Error as error:  # as SQLAlchemy reports it ("database is locked", …)
             raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from error

@@ -145,6 +145,16 @@ class Connection:
         finally:
             await cursor.close()
 
+    def try_begin_immediate(self) -> bool:
+        """BEGIN IMMEDIATE if the write lock is free now (False: another process holds it)."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            return True
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                return False
+            raise
+
     async def begin_immediate(self, wait: float = BEGIN_WAIT_SECONDS) -> None:
         """BEGIN IMMEDIATE, waiting for another process's write lock without blocking the loop."""
         deadline = time.monotonic() + wait
