@@ -198,10 +198,11 @@ def render_confirm_cancel(ctx: RenderContext) -> Rendered:
     return Rendered(question, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-@notices.register("my_tickets.ask_comment")
-def render_ask_comment(ctx: RenderContext) -> Rendered:
-    _ = ctx._
-    data = ctx.data
+def comment_invitation(
+    _: Translator, data: dict[str, Any]
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The invitation to add a few words after the stars, with its Skip button (a tick once
+    answered). `data`: ticket_id, number, stars, and `chosen` once answered."""
     question = _(
         "You chose {stars} for {number}. Would you like to add a few words? "
         "Type them now, or tap “Skip”.",
@@ -209,7 +210,7 @@ def render_ask_comment(ctx: RenderContext) -> Rendered:
         number=data["number"],
     )
     if data.get("chosen"):
-        return Rendered(question + "\n\n✓")
+        return question + "\n\n✓", None
     rows = [
         [
             ticket_button(
@@ -217,7 +218,7 @@ def render_ask_comment(ctx: RenderContext) -> Rendered:
             )
         ]
     ]
-    return Rendered(question, InlineKeyboardMarkup(inline_keyboard=rows))
+    return question, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 @notices.register("my_tickets.comment_saved")

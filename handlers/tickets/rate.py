@@ -45,7 +45,7 @@ async def chose_stars(
     settings: Settings,
     _: Translator,
 ) -> None:
-    """Stars chosen: record them at once, then offer to add a few words."""
+    """Stars chosen: record them at once and, in the same thank-you, invite a few words."""
     if callback_data.stars not in labels.STARS:
         await query.answer(_("This button is no longer valid."))
         return
@@ -58,9 +58,14 @@ async def chose_stars(
             error_text(_, "ticket.illegal", {"number": ticket.number}), show_alert=True
         )
         return
+    current = await state.get_state()
+    # Half-way through something else (a new report): keep it, and ask for no comment.
+    invite = current is None or current == Rating.comment.state
     rated = await _rate(
         ticket.id,
         callback_data.stars,
+        invite=invite,
+        reporter_id=ticket.reporter_id,
         person=person,
         reply=reply,
         session=session,
@@ -68,18 +73,17 @@ async def chose_stars(
         settings=settings,
     )
     await query.answer(labels.stars_name(_, callback_data.stars))
-    current = await state.get_state()
-    if not rated or (current is not None and current != Rating.comment.state):
-        return  # half-way through something else (a new report): keep it, ask no comment
+    if not rated or not invite:
+        return
     await state.set_state(Rating.comment)
     await state.set_data(
-        {"ticket_id": ticket.id, "number": ticket.number, "stars": callback_data.stars}
-    )
-    await reply(
-        "my_tickets.ask_comment",
-        ticket_id=ticket.id,
-        number=ticket.number,
-        stars=callback_data.stars,
+        {
+            "ticket_id": ticket.id,
+            "number": ticket.number,
+            "kind": ticket.kind.value,
+            "category": ticket.category,
+            "stars": callback_data.stars,
+        }
     )
 
 
@@ -87,13 +91,17 @@ async def _rate(
     ticket_id: int,
     stars: int,
     *,
+    invite: bool,
+    reporter_id: int | None,
     person: Person,
     reply: Replier,
     session: AsyncSession,
     clock: Clock,
     settings: Settings,
 ) -> bool:
-    """Record the rating (the service tells the reporter, and refuses what is not allowed)."""
+    """Record the rating. The service thanks the reporter; a household member who rated
+    someone else's ticket is thanked here. Whoever pressed is invited to add a few words in
+    that same message when `invite`."""
     try:
         ticket = await lifecycle.act(
             session,
@@ -103,11 +111,13 @@ async def _rate(
             now=clock.now(),
             settings=settings.tickets,
             rating=stars,
+            ask_for_comment=invite and reporter_id == person.identity.id,
         )
     except DomainError as exc:
         await reply("error", key=exc.key, **exc.data)
         return False
-    await tell_if_not_reporter(reply, ticket, person, "ticket.rated")
+    invitation = {"ask_comment": True, "stars": stars} if invite else {}
+    await tell_if_not_reporter(reply, ticket, person, "ticket.rated", **invitation)
     return True
 
 
@@ -129,10 +139,9 @@ async def skip_comment(
     if isinstance(query.message, Message):
         await reply.edit(
             query.message.message_id,
-            "my_tickets.ask_comment",
-            ticket_id=callback_data.ticket_id,
-            number=pending["number"],
-            stars=pending["stars"],
+            "ticket.rated",
+            **pending,
+            ask_comment=True,
             chosen=True,
         )
     await state.clear()

@@ -14,7 +14,7 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.i18n import Translator
 from bot.notices import RenderContext, Rendered, notices
 from handlers.tickets import labels
-from handlers.tickets.pages import TicketAction, rating_rows, ticket_button
+from handlers.tickets.pages import TicketAction, comment_invitation, rating_rows, ticket_button
 
 CAPTION_MAX = 1000  # Telegram allows 1024 characters under a photo or voice note
 
@@ -157,13 +157,17 @@ def render_cancelled(ctx: RenderContext) -> Rendered:
 
 @notices.register("ticket.rated")
 def render_rated(ctx: RenderContext) -> Rendered:
+    """The thanks, and in the same message the invitation to add a few words when the chat
+    takes them next (`ask_comment`)."""
     _ = ctx._
-    return Rendered(
-        _(
-            "🙏 Thank you for your rating! Your {what} {number} is now closed.",
-            **_what(_, ctx.data),
-        )
+    thanks = _(
+        "🙏 Thank you for your rating! Your {what} {number} is now closed.",
+        **_what(_, ctx.data),
     )
+    if not ctx.data.get("ask_comment"):
+        return Rendered(thanks)
+    question, markup = comment_invitation(_, ctx.data)
+    return Rendered(f"{thanks}\n\n{question}", markup)
 
 
 @notices.register("ticket.reopened")

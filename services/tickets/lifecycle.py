@@ -128,8 +128,13 @@ async def act(
     rating: int | None = None,
     comment: str | None = None,
     media: list[MediaIn] | None = None,
+    ask_for_comment: bool = False,
 ) -> Ticket:
-    """Apply one action. Refusals are audited and raise; illegal moves say why."""
+    """Apply one action. Refusals are audited and raise; illegal moves say why.
+
+    `ask_for_comment` (with Action.rate): the reporter's thank-you also invites a few words,
+    in the same message, for a chat that will take them next.
+    """
     resident_action = action in RESIDENT_ACTIONS
     ticket = await check(session, ticket_id=ticket_id, action=action, person=person, now=now)
     target = next_status(ticket.status, action)
@@ -175,7 +180,8 @@ async def act(
         subject_id=ticket.id,
     )
     await session.flush()
-    await _announce(session, ticket, action, now=now)
+    invite = {"ask_comment": True, "stars": ticket.rating} if ask_for_comment else {}
+    await _announce(session, ticket, action, now=now, **invite)
     return ticket
 
 
@@ -251,10 +257,11 @@ RESIDENT_NOTICE = {
 
 
 async def _announce(
-    session: AsyncSession, ticket: Ticket, action: Action, *, now: datetime
+    session: AsyncSession, ticket: Ticket, action: Action, *, now: datetime, **extra: Any
 ) -> None:
-    """Tell the resident, update every staff alert, and brief a new assignee."""
-    await notify.tell_resident(session, ticket, RESIDENT_NOTICE[action], now=now)
+    """Tell the resident (`extra` joins their notice's data), update every staff alert, and
+    brief a new assignee."""
+    await notify.tell_resident(session, ticket, RESIDENT_NOTICE[action], now=now, **extra)
     await notify.alert_groups(session, ticket, now=now, first=False)
     if action in (Action.assign, Action.grab):
         await notify.tell_assignee(session, ticket, now=now)

@@ -320,10 +320,9 @@ async def test_my_tickets_shows_the_history_and_cancel_works_before_work_starts(
     assert (await ticket_by_number(product, ticket.number)).status == TicketStatus.cancelled
 
 
-async def test_done_is_rated_with_stars_and_a_comment(product: Product) -> None:
-    sim = product.sim
-    await bind_zhang(sim)
-    ticket = await file_repair(product, ZHANG, "客厅灯不亮")
+async def work_on(product: Product, ticket: Ticket, *, message: str | None = None) -> None:
+    """The dispatcher assigns the ticket to the technician, who (saying `message` to the
+    resident first) starts and finishes it."""
     async with product.db.sessions() as session:
         dispatcher = await person(product, DISPATCHER, session)
         technician = await person(product, TECHNICIAN, session)
@@ -338,14 +337,15 @@ async def test_done_is_rated_with_stars_and_a_comment(product: Product) -> None:
             settings=settings,
             assignee_id=technician.staff.id,
         )
-        await add_message(
-            session,
-            ticket_id=ticket.id,
-            person=technician,
-            now=now,
-            text="明天上午九点上门，请家里留人",
-            as_staff=True,
-        )
+        if message:
+            await add_message(
+                session,
+                ticket_id=ticket.id,
+                person=technician,
+                now=now,
+                text=message,
+                as_staff=True,
+            )
         for step in (Action.start, Action.finish):
             await act(
                 session,
@@ -357,14 +357,24 @@ async def test_done_is_rated_with_stars_and_a_comment(product: Product) -> None:
             )
         await session.commit()
 
+
+async def test_done_is_rated_with_stars_and_a_comment(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    ticket = await file_repair(product, ZHANG, "客厅灯不亮")
+    await work_on(product, ticket, message="明天上午九点上门，请家里留人")
+
     await sim.wait_text(ZHANG, "孙师傅", ticket.number, "负责处理")
     await sim.wait_text(ZHANG, "明天上午九点上门")  # the staff message came through
     done = await sim.wait_text(ZHANG, ticket.number, "已处理完成")
     await press(
         sim, ZHANG, done, TicketCb(action=TicketAction.rate, ticket_id=ticket.id, stars=4).pack()
     )
-    await sim.wait_text(ZHANG, "谢谢您的评价")
-    await sim.wait_text(ZHANG, "还想说几句吗")
+    # One message thanks her and invites a few words, with a Skip button.
+    thanks = await sim.wait_text(ZHANG, "谢谢您的评价", "已关闭", "还想说几句吗")
+    assert [label for label, _ in buttons(thanks)] == ["跳过"]
+    said = [text_of(m) for m in await sim.bot_messages(ZHANG)]
+    assert sum("谢谢您的评价" in t or "还想说几句吗" in t for t in said) == 1
     # The stars count at once: a resident who walks away now has still rated.
     rated = await ticket_by_number(product, ticket.number)
     assert (rated.status, rated.rating, rated.rating_comment) == (TicketStatus.closed, 4, None)
@@ -372,6 +382,35 @@ async def test_done_is_rated_with_stars_and_a_comment(product: Product) -> None:
     await sim.wait_text(ZHANG, "已转达物业")
     commented = await ticket_by_number(product, ticket.number)
     assert (commented.rating, commented.rating_comment) == (4, "师傅很认真，谢谢")
+
+
+async def test_skip_keeps_the_thanks_and_later_words_are_not_taken_as_a_comment(
+    product: Product,
+) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    ticket = await file_repair(product, ZHANG, "阳台下水口堵了")
+    await work_on(product, ticket)
+    done = await sim.wait_text(ZHANG, ticket.number, "已处理完成")
+    await press(
+        sim, ZHANG, done, TicketCb(action=TicketAction.rate, ticket_id=ticket.id, stars=5).pack()
+    )
+    thanks = await sim.wait_text(ZHANG, "谢谢您的评价", "还想说几句吗")
+    await sim.press_button(ZHANG, ZHANG, thanks, "跳过")
+    # The same message keeps its thanks, loses its button and shows the answer.
+    skipped = await sim.wait_for(
+        ZHANG,
+        lambda m: m["message_id"] == thanks["message_id"] and not buttons(m),
+        what="the thanks without its Skip button",
+    )
+    assert "谢谢您的评价" in text_of(skipped) and text_of(skipped).endswith("✓")
+    # Words typed now are not a comment on the rating.
+    before = len(await sim.bot_messages(ZHANG))
+    await sim.send(ZHANG, "师傅辛苦了")
+    await sim.wait_count(ZHANG, before + 1)
+    assert not any("已转达物业" in text_of(m) for m in await sim.bot_messages(ZHANG))
+    rated = await ticket_by_number(product, ticket.number)
+    assert (rated.status, rated.rating, rated.rating_comment) == (TicketStatus.closed, 5, None)
 
 
 async def test_a_forged_button_for_another_homes_ticket_is_refused_and_audited(
