@@ -40,7 +40,8 @@ class TicketAction(enum.StrEnum):
     ask_cancel = "c"
     cancel = "x"
     keep = "k"
-    rate = "r"
+    rate = "r"  # stars on the ticket's page
+    rate_done = "R"  # stars under the "it is done" notice
     skip_comment = "n"
     reopen = "o"
     message = "m"
@@ -66,11 +67,12 @@ def ticket_button(
     )
 
 
-def rating_rows(_: Translator, ticket_id: int) -> list[list[InlineKeyboardButton]]:
-    """Five big star buttons, best first."""
+def rating_rows(
+    _: Translator, ticket_id: int, action: TicketAction = TicketAction.rate
+) -> list[list[InlineKeyboardButton]]:
+    """Five big star buttons, best first (`action` says which message they are under)."""
     return [
-        [ticket_button(labels.stars_name(_, n), TicketAction.rate, ticket_id, n)]
-        for n in range(5, 0, -1)
+        [ticket_button(labels.stars_name(_, n), action, ticket_id, n)] for n in range(5, 0, -1)
     ]
 
 

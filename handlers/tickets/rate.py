@@ -16,11 +16,11 @@ from core.clock import Clock
 from core.settings import Settings
 from handlers.tickets import labels
 from handlers.tickets.access import page_for, tell_if_not_reporter
-from handlers.tickets.pages import TicketAction, TicketCb, ok_id
+from handlers.tickets.pages import TicketAction, TicketCb, brief, ok_id, page_data
 from handlers.ui import error_text
 from services.errors import DomainError
 from services.identities import Person
-from services.tickets import lifecycle, rating
+from services.tickets import lifecycle, queries, rating
 from services.tickets.machine import Action, next_status
 
 router = Routes("tickets_rate")
@@ -33,7 +33,9 @@ class Rating(StatesGroup):
     comment = State()  # stars chosen, an optional comment awaited (data: ticket_id, stars)
 
 
-@router.callback_query(TicketCb.filter(ok_id & (F.action == TicketAction.rate)))
+@router.callback_query(
+    TicketCb.filter(ok_id & F.action.in_({TicketAction.rate, TicketAction.rate_done}))
+)
 async def chose_stars(
     query: CallbackQuery,
     callback_data: TicketCb,
@@ -73,7 +75,13 @@ async def chose_stars(
         settings=settings,
     )
     await query.answer(labels.stars_name(_, callback_data.stars))
-    if not rated or not invite:
+    if not rated:
+        return
+    if isinstance(query.message, Message):  # its stars are spent: show the choice instead
+        await _show_rated(
+            query.message.message_id, callback_data, person, reply, session, clock, settings
+        )
+    if not invite:
         return
     await state.set_state(Rating.comment)
     await state.set_data(
@@ -85,6 +93,26 @@ async def chose_stars(
             "stars": callback_data.stars,
         }
     )
+
+
+async def _show_rated(
+    message_id: int,
+    pressed: TicketCb,
+    person: Person,
+    reply: Replier,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """The message whose stars were pressed: the "done" notice keeps its words and shows the
+    stars chosen; a ticket's page is shown as it is now (closed, with the rating)."""
+    now = clock.now()
+    if pressed.action == TicketAction.rate_done:
+        ticket = await lifecycle.load(session, pressed.ticket_id)
+        await reply.edit(message_id, "ticket.done", **brief(ticket), chosen=pressed.stars)
+        return
+    page = await queries.history(session, ticket_id=pressed.ticket_id, person=person, now=now)
+    await reply.edit(message_id, "my_tickets.page", **page_data(page, now, settings))
 
 
 async def _rate(

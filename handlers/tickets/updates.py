@@ -117,12 +117,16 @@ def render_started(ctx: RenderContext) -> Rendered:
 
 @notices.register("ticket.done")
 def render_done(ctx: RenderContext) -> Rendered:
-    """Finished: ask for stars, and offer Reopen if the problem is still there."""
+    """Finished: ask for stars, and offer Reopen if the problem is still there. Once rated
+    (`chosen`: the stars), the stars chosen instead of the buttons."""
     _ = ctx._
     data = ctx.data
     tid = int(data["ticket_id"])
+    done = _("✅ Your {what} {number} ({category}) is done.", **_what(_, data))
+    if data.get("chosen"):
+        return Rendered(f"{done}\n\n✓ {labels.stars_name(_, int(data['chosen']))}")
     text = (
-        _("✅ Your {what} {number} ({category}) is done.", **_what(_, data))
+        done
         + "\n\n"
         + _(
             "How satisfied are you? Tap the stars below. "
@@ -130,7 +134,7 @@ def render_done(ctx: RenderContext) -> Rendered:
         )
     )
     rows = [
-        *rating_rows(_, tid),
+        *rating_rows(_, tid, TicketAction.rate_done),
         [ticket_button(_("↩ Not solved, reopen"), TicketAction.reopen, tid)],
     ]
     return Rendered(text, InlineKeyboardMarkup(inline_keyboard=rows))

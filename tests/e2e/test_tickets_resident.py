@@ -368,7 +368,19 @@ async def test_done_is_rated_with_stars_and_a_comment(product: Product) -> None:
     await sim.wait_text(ZHANG, "明天上午九点上门")  # the staff message came through
     done = await sim.wait_text(ZHANG, ticket.number, "已处理完成")
     await press(
-        sim, ZHANG, done, TicketCb(action=TicketAction.rate, ticket_id=ticket.id, stars=4).pack()
+        sim,
+        ZHANG,
+        done,
+        TicketCb(action=TicketAction.rate_done, ticket_id=ticket.id, stars=4).pack(),
+    )
+    # The stars are spent: the "done" message keeps its words and shows the choice instead.
+    await sim.wait_for(
+        ZHANG,
+        lambda m: m["message_id"] == done["message_id"] and not buttons(m),
+        what="the done notice without its stars",
+    )
+    assert text_of(await sim.wait_text(ZHANG, ticket.number, "已处理完成")).endswith(
+        "✓ ⭐⭐⭐⭐ 满意"
     )
     # One message thanks her and invites a few words, with a Skip button.
     thanks = await sim.wait_text(ZHANG, "谢谢您的评价", "已关闭", "还想说几句吗")
@@ -391,10 +403,24 @@ async def test_skip_keeps_the_thanks_and_later_words_are_not_taken_as_a_comment(
     await bind_zhang(sim)
     ticket = await file_repair(product, ZHANG, "阳台下水口堵了")
     await work_on(product, ticket)
-    done = await sim.wait_text(ZHANG, ticket.number, "已处理完成")
+    await sim.wait_text(ZHANG, ticket.number, "已处理完成")
+    # Rated from the ticket's page this time: the page then shows the ticket as it is now.
+    await sim.send(ZHANG, "📋 我的工单")
+    listing = await sim.wait_text(ZHANG, "您家的报修和投诉", ticket.number)
     await press(
-        sim, ZHANG, done, TicketCb(action=TicketAction.rate, ticket_id=ticket.id, stars=5).pack()
+        sim, ZHANG, listing, TicketCb(action=TicketAction.show, ticket_id=ticket.id).pack()
     )
+    page = await sim.wait_text(ZHANG, ticket.number, "处理记录")
+    await press(
+        sim, ZHANG, page, TicketCb(action=TicketAction.rate, ticket_id=ticket.id, stars=5).pack()
+    )
+    closed = await sim.wait_for(
+        ZHANG,
+        lambda m: m["message_id"] == page["message_id"] and "您的评价：⭐⭐⭐⭐⭐" in text_of(m),
+        what="the page, closed and rated",
+    )
+    assert "已关闭" in text_of(closed)
+    assert not any("rt:r:" in data for _label, data in buttons(closed))
     thanks = await sim.wait_text(ZHANG, "谢谢您的评价", "还想说几句吗")
     await sim.press_button(ZHANG, ZHANG, thanks, "跳过")
     # The same message keeps its thanks, loses its button and shows the answer.
