@@ -20,7 +20,7 @@ from handlers.tickets.pages import TicketAction, TicketCb, brief, ok_id, page_da
 from handlers.ui import error_text
 from services.errors import DomainError
 from services.identities import Person
-from services.tickets import lifecycle, queries, rating
+from services.tickets import lifecycle, notify, queries, rating
 from services.tickets.machine import Action, next_status
 
 router = Routes("tickets_rate")
@@ -144,8 +144,14 @@ async def _rate(
     except DomainError as exc:
         await reply("error", key=exc.key, **exc.data)
         return False
-    invitation = {"ask_comment": True, "stars": stars} if invite else {}
-    await tell_if_not_reporter(reply, ticket, person, "ticket.rated", **invitation)
+    if ticket.reporter_id == person.identity.id or not invite:
+        await tell_if_not_reporter(reply, ticket, person, "ticket.rated")
+    else:  # remembered, as the service remembers the reporter's, for the words to edit
+        await reply.tracked(
+            "ticket.rated",
+            {**brief(ticket), "ask_comment": True, "stars": stars},
+            ref_key=notify.rating_invitation(ticket.id),
+        )
     return True
 
 
@@ -185,7 +191,7 @@ async def typed_comment(
     session: AsyncSession,
     clock: Clock,
 ) -> None:
-    """The comment, added to the stars already recorded."""
+    """The comment, added to the stars already recorded; the invitation loses its Skip."""
     pending = await state.get_data()
     await state.clear()
     try:
@@ -199,6 +205,11 @@ async def typed_comment(
     except DomainError as exc:
         await reply("error", key=exc.key, **exc.data)
         return
+    await reply.edit_ref(
+        notify.rating_invitation(ticket.id),
+        "ticket.rated",
+        {**pending, "ask_comment": True, "chosen": True},
+    )
     await reply("my_tickets.comment_saved", number=ticket.number)
 
 

@@ -180,8 +180,7 @@ async def act(
         subject_id=ticket.id,
     )
     await session.flush()
-    invite = {"ask_comment": True, "stars": ticket.rating} if ask_for_comment else {}
-    await _announce(session, ticket, action, now=now, **invite)
+    await _announce(session, ticket, action, now=now, invite=ask_for_comment)
     return ticket
 
 
@@ -257,11 +256,22 @@ RESIDENT_NOTICE = {
 
 
 async def _announce(
-    session: AsyncSession, ticket: Ticket, action: Action, *, now: datetime, **extra: Any
+    session: AsyncSession, ticket: Ticket, action: Action, *, now: datetime, invite: bool
 ) -> None:
-    """Tell the resident (`extra` joins their notice's data), update every staff alert, and
-    brief a new assignee."""
-    await notify.tell_resident(session, ticket, RESIDENT_NOTICE[action], now=now, **extra)
+    """Tell the resident (and, with `invite`, ask them for a few words on their rating in
+    the same message), update every staff alert, and brief a new assignee."""
+    if invite:
+        await notify.tell_resident(
+            session,
+            ticket,
+            RESIDENT_NOTICE[action],
+            now=now,
+            ref_key=notify.rating_invitation(ticket.id),
+            ask_comment=True,
+            stars=ticket.rating,
+        )
+    else:
+        await notify.tell_resident(session, ticket, RESIDENT_NOTICE[action], now=now)
     await notify.alert_groups(session, ticket, now=now, first=False)
     if action in (Action.assign, Action.grab):
         await notify.tell_assignee(session, ticket, now=now)

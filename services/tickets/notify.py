@@ -185,10 +185,23 @@ async def alert_groups(
         await topics.follow(session, ticket, now=now)
 
 
+def rating_invitation(ticket_id: int) -> str:
+    """The key of the message that thanked for the stars and invited a few words: edited
+    once the words come, so its Skip button goes."""
+    return f"ticket:{ticket_id}:rating-invitation"
+
+
 async def tell_resident(
-    session: AsyncSession, ticket: Ticket, notice: str, *, now: datetime, **extra: Any
+    session: AsyncSession,
+    ticket: Ticket,
+    notice: str,
+    *,
+    now: datetime,
+    ref_key: str | None = None,
+    **extra: Any,
 ) -> None:
-    """A notice to the person who filed the ticket (in their language, at send time)."""
+    """A notice to the person who filed the ticket (in their language, at send time),
+    remembered under `ref_key` when given."""
     if ticket.reporter_id is None:
         return
     identity = await session.get(ChatIdentity, ticket.reporter_id)
@@ -214,6 +227,7 @@ async def tell_resident(
         now=now,
         kind=OutboxKind.reply,
         data=data,
+        ref_key=ref_key,
     )
 
 

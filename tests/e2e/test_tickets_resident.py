@@ -392,6 +392,12 @@ async def test_done_is_rated_with_stars_and_a_comment(product: Product) -> None:
     assert (rated.status, rated.rating, rated.rating_comment) == (TicketStatus.closed, 4, None)
     await sim.send(ZHANG, "师傅很认真，谢谢")
     await sim.wait_text(ZHANG, "已转达物业")
+    # The invitation has been answered: its Skip button goes.
+    await sim.wait_for(
+        ZHANG,
+        lambda m: m["message_id"] == thanks["message_id"] and not buttons(m),
+        what="the invitation without its Skip button",
+    )
     commented = await ticket_by_number(product, ticket.number)
     assert (commented.rating, commented.rating_comment) == (4, "师傅很认真，谢谢")
 
@@ -531,3 +537,45 @@ def test_a_staff_message_with_a_photo_or_voice_note_is_rendered_with_it() -> Non
     assert (with_voice.photo, with_voice.voice) == (None, "v1")
     assert "The property office" in with_voice.text
     assert "BX-0000007" in render(text="hello").text
+
+
+async def test_a_family_member_who_rates_is_the_one_asked_for_a_few_words(
+    product: Product,
+) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    ticket = await file_repair(product, ZHANG, "卧室空调不制冷")
+    son = 10077
+    await sim.user(son, "小张")
+    async with product.db.sessions() as session:
+        home = await find_household(
+            session, community="金采小区", building="1栋", unit="1单元", room="101"
+        )
+        assert home is not None
+        code = home.binding_code
+    await sim.send(son, f"/start {code}")
+    confirm = await sim.wait_for(son, lambda m: "我是家庭成员" in str(buttons(m)))
+    await sim.press_button(son, son, confirm, "我是家庭成员")
+    await sim.wait_text(son, "绑定成功")
+    await work_on(product, ticket)
+
+    await sim.send(son, "📋 我的工单")
+    listing = await sim.wait_text(son, "您家的报修和投诉", ticket.number)
+    await press(sim, son, listing, TicketCb(action=TicketAction.show, ticket_id=ticket.id).pack())
+    page = await sim.wait_text(son, ticket.number, "处理记录")
+    await press(
+        sim, son, page, TicketCb(action=TicketAction.rate, ticket_id=ticket.id, stars=3).pack()
+    )
+    # The son, who rated, is thanked and asked; his mother, who reported it, is only thanked.
+    invitation = await sim.wait_text(son, "谢谢您的评价", "还想说几句吗")
+    thanked = await sim.wait_text(ZHANG, "谢谢您的评价", ticket.number)
+    assert "还想说几句吗" not in text_of(thanked) and not buttons(thanked)
+    await sim.send(son, "修得很快")
+    await sim.wait_text(son, "已转达物业")
+    await sim.wait_for(
+        son,
+        lambda m: m["message_id"] == invitation["message_id"] and not buttons(m),
+        what="the invitation without its Skip button",
+    )
+    rated = await ticket_by_number(product, ticket.number)
+    assert (rated.rating, rated.rating_comment) == (3, "修得很快")
