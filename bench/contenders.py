@@ -12,12 +12,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import shutil
 import socket
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from bench.scratch import scratch_database
 from core.settings import DEMO_TOKEN
 
 FIRST_RESIDENT_ID = 50001
@@ -170,42 +168,6 @@ def resident_name(user_id: int) -> str:
     return f"{RESIDENT_NAME}{user_id}"
 
 
-@contextlib.asynccontextmanager
-async def fresh_database(url: str | None) -> AsyncIterator[str]:
-    """A new, empty database: a temporary SQLite file, or a new PostgreSQL database (then dropped)."""
-    if url is None:
-        tmp = Path(tempfile.mkdtemp(prefix="linli-bench-"))
-        try:
-            yield f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        return
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
-        raise SystemExit(
-            "--database-url: only postgresql+asyncpg://… is supported (SQLite is the default)"
-        )
-    import asyncpg
-
-    admin_dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"linli_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(admin_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield parsed.set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin = await asyncpg.connect(admin_dsn)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-
 async def seed_estate(database_url: str, sim: Simulator, ids: list[int]) -> int:
     """Migrate, seed the demo estate, register its personas, and bind every resident to a home."""
     from sqlalchemy import select
@@ -283,7 +245,7 @@ async def full_stack(args: argparse.Namespace) -> AsyncIterator[Contender]:
     from core.settings import load_settings
 
     ids = resident_ids(args.residents)
-    async with simulator() as sim, fresh_database(args.database_url) as database_url:
+    async with simulator() as sim, scratch_database(args.database_url) as database_url:
         backend = database_url.split(":", 1)[0]  # as configured
         await sim.create_residents(ids, RESIDENT_NAME)
         homes = await seed_estate(database_url, sim, ids)

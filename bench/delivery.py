@@ -47,19 +47,16 @@ import logging
 import multiprocessing
 import os
 import pstats
-import shutil
 import socket
-import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy.engine import make_url
 
+from bench.scratch import scratch_database
 from core.settings import DEMO_TOKEN
 
 ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1/test"
@@ -205,43 +202,13 @@ async def child(target: Callable[..., None], *args: Any) -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def sqlite_database() -> AsyncIterator[str]:
+async def migrated_database(server_url: str | None) -> AsyncIterator[str]:
+    """A scratch database (SQLite, or PostgreSQL on `server_url`'s server), migrated."""
     from models.migrate import upgrade_async
 
-    folder = tempfile.mkdtemp(prefix="linli-bench-")
-    url = f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
-    try:
+    async with scratch_database(server_url) as url:
         await upgrade_async(url)
         yield url
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextlib.asynccontextmanager
-async def postgresql_database(admin_url: str) -> AsyncIterator[str]:
-    """A fresh, migrated database next to `admin_url`'s, dropped afterwards."""
-    import asyncpg
-
-    from models.migrate import upgrade_async
-
-    admin = make_url(admin_url)
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"linli_bench_{uuid.uuid4().hex[:8]}"
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    try:
-        url = admin.set(database=name).render_as_string(hide_password=False)
-        await upgrade_async(url)
-        yield url
-    finally:
-        connection = await asyncpg.connect(dsn)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
 
 
 # --- measurements ----------------------------------------------------------------------------------
@@ -409,9 +376,9 @@ async def ceiling(args: argparse.Namespace) -> dict[str, Figure]:
             for b in batches
         }
         print_figures("Baseline: aiogram Bot → stub, no database", list(baseline.values()), {})
-        backends: list[tuple[str, Any]] = [("SQLite", sqlite_database())]
+        backends: list[tuple[str, Any]] = [("SQLite", migrated_database(None))]
         if args.database_url:
-            backends.append(("PostgreSQL", postgresql_database(args.database_url)))
+            backends.append(("PostgreSQL", migrated_database(args.database_url)))
         for name, database in backends:
             try:
                 async with database as url:
@@ -462,7 +429,7 @@ def print_profile(profile: cProfile.Profile) -> None:
 async def at_the_limit(args: argparse.Namespace) -> None:
     """(b): the default sender against the simulator's default limits for ≥ S seconds."""
     count = int(TELEGRAM_LIMIT * (args.limit_seconds + BURST_SECONDS)) + 30
-    async with sqlite_database() as url:
+    async with migrated_database(None) as url:
         estate = Estate(url, count)
         await estate.seed()
         async with child(_serve_simulator, FIRST_ID, count, True) as simulator:

@@ -65,7 +65,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import json
 import math
@@ -73,14 +72,17 @@ import os
 import random
 import sys
 import time
-import uuid
 from bisect import bisect_left
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
 from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from bench.scratch import asyncpg_dsn, scratch_database
 
 TARGET_P99_MS = 50.0
 DAYS = 730  # tickets created over the last two years
@@ -183,42 +185,6 @@ RATING_WEIGHTS = (3, 4, 8, 25, 60)  # 1 … 5 stars
 
 
 # --- a fresh database ---------------------------------------------------------------------------
-
-
-def admin_dsn(url: Any) -> str:
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@contextlib.asynccontextmanager
-async def fresh_database(url: str, *, keep: bool) -> AsyncIterator[tuple[str, str]]:
-    """A new empty PostgreSQL database beside the admin one in `url`; dropped afterwards."""
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    name = f"linli_bench_tickets_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(admin_dsn(parsed))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield parsed.set(database=name).render_as_string(hide_password=False), name
-    finally:
-        if keep:
-            print(f'\n(kept database {name}; drop it with: DROP DATABASE "{name}")')
-        else:
-            admin = await asyncpg.connect(admin_dsn(parsed))
-            try:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            finally:
-                await admin.close()
-
-
-def raw_dsn(database_url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return admin_dsn(make_url(database_url))
 
 
 # --- the estates --------------------------------------------------------------------------------
@@ -365,7 +331,7 @@ async def seed_estates(database_url: str, args: argparse.Namespace, now: datetim
     timings = {"estates and staff (ORM)": time.perf_counter() - t0}
 
     t0 = time.perf_counter()
-    conn = await asyncpg.connect(raw_dsn(database_url))
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         households = []
         serial = 0
@@ -596,7 +562,7 @@ async def load_tickets(
     timings: dict[str, float] = {}
     notes: list[str] = []
     stats = LoadStats()
-    conn = await asyncpg.connect(raw_dsn(database_url))
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         await conn.execute("SET maintenance_work_mem = '256MB'")
         constraints = await conn.fetch(
@@ -1175,8 +1141,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--estates must be between 1 and 500")
     if not 500 <= args.calls <= 100_000:
         parser.error("--calls must be between 500 and 100,000")
-    from sqlalchemy.engine import make_url
-
     url = make_url(args.database_url)
     if url.get_backend_name() != "postgresql" or url.get_driver_name() != "asyncpg":
         parser.error("--database-url must be postgresql+asyncpg://…")
@@ -1191,8 +1155,10 @@ async def main_async(args: argparse.Namespace) -> None:
     from models.migrate import upgrade_async
 
     now = datetime.now(UTC).replace(microsecond=0)
-    async with fresh_database(args.database_url, keep=args.keep) as (url, name):
-        print(f"database {name}: migrating …", file=sys.stderr, flush=True)
+    async with scratch_database(
+        args.database_url, prefix="linli_bench_tickets", keep=args.keep
+    ) as url:
+        print(f"database {make_url(url).database}: migrating …", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         await upgrade_async(url)
         timings = {"migrate": time.perf_counter() - t0}
@@ -1203,7 +1169,7 @@ async def main_async(args: argparse.Namespace) -> None:
         stats, load_timings, notes = await load_tickets(url, estates, args.tickets, now, args.seed)
         timings.update(load_timings)
         busiest = max(stats.per_home.items(), key=lambda kv: kv[1])
-        conn = await asyncpg.connect(raw_dsn(url))
+        conn = await asyncpg.connect(asyncpg_dsn(url))
         try:
             server = "PostgreSQL " + str(await conn.fetchval("SHOW server_version"))
             server += f", shared_buffers {await conn.fetchval('SHOW shared_buffers')}"
@@ -1213,7 +1179,7 @@ async def main_async(args: argparse.Namespace) -> None:
         passes = [("as is", await measure(url, estates, args, busiest=busiest))]
         if args.proposal:
             print("applying the proposal …", file=sys.stderr, flush=True)
-            conn = await asyncpg.connect(raw_dsn(url))
+            conn = await asyncpg.connect(asyncpg_dsn(url))
             try:
                 for statement in PROPOSAL:
                     await conn.execute(statement)

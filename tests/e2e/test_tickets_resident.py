@@ -320,6 +320,14 @@ async def test_my_tickets_shows_the_history_and_cancel_works_before_work_starts(
     assert (await ticket_by_number(product, ticket.number)).status == TicketStatus.cancelled
 
 
+async def open_page(sim: Sim, user: int, ticket: Ticket) -> Message:
+    """The ticket's page, opened from "📋 我的工单" as a resident would."""
+    await sim.send(user, "📋 我的工单")
+    listing = await sim.wait_text(user, "您家的报修和投诉", ticket.number)
+    await press(sim, user, listing, TicketCb(action=TicketAction.show, ticket_id=ticket.id).pack())
+    return await sim.wait_text(user, ticket.number, "处理记录")
+
+
 async def work_on(product: Product, ticket: Ticket, *, message: str | None = None) -> None:
     """The dispatcher assigns the ticket to the technician, who (saying `message` to the
     resident first) starts and finishes it."""
@@ -411,12 +419,7 @@ async def test_skip_keeps_the_thanks_and_later_words_are_not_taken_as_a_comment(
     await work_on(product, ticket)
     await sim.wait_text(ZHANG, ticket.number, "已处理完成")
     # Rated from the ticket's page this time: the page then shows the ticket as it is now.
-    await sim.send(ZHANG, "📋 我的工单")
-    listing = await sim.wait_text(ZHANG, "您家的报修和投诉", ticket.number)
-    await press(
-        sim, ZHANG, listing, TicketCb(action=TicketAction.show, ticket_id=ticket.id).pack()
-    )
-    page = await sim.wait_text(ZHANG, ticket.number, "处理记录")
+    page = await open_page(sim, ZHANG, ticket)
     await press(
         sim, ZHANG, page, TicketCb(action=TicketAction.rate, ticket_id=ticket.id, stars=5).pack()
     )
@@ -559,10 +562,7 @@ async def test_a_family_member_who_rates_is_the_one_asked_for_a_few_words(
     await sim.wait_text(son, "绑定成功")
     await work_on(product, ticket)
 
-    await sim.send(son, "📋 我的工单")
-    listing = await sim.wait_text(son, "您家的报修和投诉", ticket.number)
-    await press(sim, son, listing, TicketCb(action=TicketAction.show, ticket_id=ticket.id).pack())
-    page = await sim.wait_text(son, ticket.number, "处理记录")
+    page = await open_page(sim, son, ticket)
     await press(
         sim, son, page, TicketCb(action=TicketAction.rate, ticket_id=ticket.id, stars=3).pack()
     )
