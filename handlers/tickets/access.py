@@ -4,7 +4,6 @@ who acted on a ticket they did not report (the service tells the reporter)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,11 +36,8 @@ async def page_for(
 
 
 async def tell_if_not_reporter(
-    reply: Replier, ticket: Ticket, person: Person, notice: str, **extra: Any
+    reply: Replier, ticket: Ticket, person: Person, notice: str
 ) -> None:
-    """The service tells the reporter; another household member who acted is told here
-    (`extra` joins the notice's data)."""
+    """The service tells the reporter; another household member who acted is told here."""
     if ticket.reporter_id != person.identity.id:
-        await reply(
-            notice, **brief(ticket), assignee="", reason=ticket.reject_reason or "", **extra
-        )
+        await reply(notice, **brief(ticket), assignee="", reason=ticket.reject_reason or "")

@@ -18,6 +18,7 @@ from handlers.tickets import labels
 from handlers.tickets.access import page_for, tell_if_not_reporter
 from handlers.tickets.pages import TicketAction, TicketCb, brief, ok_id, page_data
 from handlers.ui import error_text
+from models import Ticket
 from services.errors import DomainError
 from services.identities import Person
 from services.tickets import lifecycle, notify, queries, rating
@@ -64,10 +65,9 @@ async def chose_stars(
     # Half-way through something else (a new report): keep it, and ask for no comment.
     invite = current is None or current == Rating.comment.state
     rated = await _rate(
-        ticket.id,
+        ticket,
         callback_data.stars,
         invite=invite,
-        reporter_id=ticket.reporter_id,
         person=person,
         reply=reply,
         session=session,
@@ -79,7 +79,14 @@ async def chose_stars(
         return
     if isinstance(query.message, Message):  # its stars are spent: show the choice instead
         await _show_rated(
-            query.message.message_id, callback_data, person, reply, session, clock, settings
+            query.message.message_id,
+            callback_data,
+            ticket,
+            person,
+            reply,
+            session,
+            clock,
+            settings,
         )
     if not invite:
         return
@@ -98,6 +105,7 @@ async def chose_stars(
 async def _show_rated(
     message_id: int,
     pressed: TicketCb,
+    ticket: Ticket,
     person: Person,
     reply: Replier,
     session: AsyncSession,
@@ -108,19 +116,17 @@ async def _show_rated(
     stars chosen; a ticket's page is shown as it is now (closed, with the rating)."""
     now = clock.now()
     if pressed.action == TicketAction.rate_done:
-        ticket = await lifecycle.load(session, pressed.ticket_id)
         await reply.edit(message_id, "ticket.done", **brief(ticket), chosen=pressed.stars)
         return
-    page = await queries.history(session, ticket_id=pressed.ticket_id, person=person, now=now)
+    page = await queries.history(session, ticket_id=ticket.id, person=person, now=now)
     await reply.edit(message_id, "my_tickets.page", **page_data(page, now, settings))
 
 
 async def _rate(
-    ticket_id: int,
+    ticket: Ticket,
     stars: int,
     *,
     invite: bool,
-    reporter_id: int | None,
     person: Person,
     reply: Replier,
     session: AsyncSession,
@@ -131,15 +137,15 @@ async def _rate(
     someone else's ticket is thanked here. Whoever pressed is invited to add a few words in
     that same message when `invite`."""
     try:
-        ticket = await lifecycle.act(
+        await lifecycle.act(
             session,
-            ticket_id=ticket_id,
+            ticket_id=ticket.id,
             action=Action.rate,
             person=person,
             now=clock.now(),
             settings=settings.tickets,
             rating=stars,
-            ask_for_comment=invite and reporter_id == person.identity.id,
+            ask_for_comment=invite and ticket.reporter_id == person.identity.id,
         )
     except DomainError as exc:
         await reply("error", key=exc.key, **exc.data)
