@@ -320,6 +320,15 @@ async def test_my_tickets_shows_the_history_and_cancel_works_before_work_starts(
     assert (await ticket_by_number(product, ticket.number)).status == TicketStatus.cancelled
 
 
+async def without_buttons(sim: Sim, user: int, message: Message, what: str) -> Message:
+    """The same message once it has been edited to carry no buttons."""
+    return await sim.wait_for(
+        user,
+        lambda m: m["message_id"] == message["message_id"] and not buttons(m),
+        what=what,
+    )
+
+
 async def open_page(sim: Sim, user: int, ticket: Ticket) -> Message:
     """The ticket's page, opened from "📋 我的工单" as a resident would."""
     await sim.send(user, "📋 我的工单")
@@ -382,11 +391,7 @@ async def test_done_is_rated_with_stars_and_a_comment(product: Product) -> None:
         TicketCb(action=TicketAction.rate_done, ticket_id=ticket.id, stars=4).pack(),
     )
     # The stars are spent: the "done" message keeps its words and shows the choice instead.
-    await sim.wait_for(
-        ZHANG,
-        lambda m: m["message_id"] == done["message_id"] and not buttons(m),
-        what="the done notice without its stars",
-    )
+    await without_buttons(sim, ZHANG, done, "the done notice without its stars")
     assert text_of(await sim.wait_text(ZHANG, ticket.number, "已处理完成")).endswith(
         "✓ ⭐⭐⭐⭐ 满意"
     )
@@ -401,11 +406,7 @@ async def test_done_is_rated_with_stars_and_a_comment(product: Product) -> None:
     await sim.send(ZHANG, "师傅很认真，谢谢")
     await sim.wait_text(ZHANG, "已转达物业")
     # The invitation has been answered: its Skip button goes.
-    await sim.wait_for(
-        ZHANG,
-        lambda m: m["message_id"] == thanks["message_id"] and not buttons(m),
-        what="the invitation without its Skip button",
-    )
+    await without_buttons(sim, ZHANG, thanks, "the invitation without its Skip button")
     commented = await ticket_by_number(product, ticket.number)
     assert (commented.rating, commented.rating_comment) == (4, "师傅很认真，谢谢")
 
@@ -433,11 +434,7 @@ async def test_skip_keeps_the_thanks_and_later_words_are_not_taken_as_a_comment(
     thanks = await sim.wait_text(ZHANG, "谢谢您的评价", "还想说几句吗")
     await sim.press_button(ZHANG, ZHANG, thanks, "跳过")
     # The same message keeps its thanks, loses its button and shows the answer.
-    skipped = await sim.wait_for(
-        ZHANG,
-        lambda m: m["message_id"] == thanks["message_id"] and not buttons(m),
-        what="the thanks without its Skip button",
-    )
+    skipped = await without_buttons(sim, ZHANG, thanks, "the thanks without its Skip button")
     assert "谢谢您的评价" in text_of(skipped) and text_of(skipped).endswith("✓")
     # Words typed now are not a comment on the rating.
     before = len(await sim.bot_messages(ZHANG))
@@ -572,10 +569,6 @@ async def test_a_family_member_who_rates_is_the_one_asked_for_a_few_words(
     assert "还想说几句吗" not in text_of(thanked) and not buttons(thanked)
     await sim.send(son, "修得很快")
     await sim.wait_text(son, "已转达物业")
-    await sim.wait_for(
-        son,
-        lambda m: m["message_id"] == invitation["message_id"] and not buttons(m),
-        what="the invitation without its Skip button",
-    )
+    await without_buttons(sim, son, invitation, "the invitation without its Skip button")
     rated = await ticket_by_number(product, ticket.number)
     assert (rated.rating, rated.rating_comment) == (3, "修得很快")
