@@ -154,8 +154,9 @@ def _serve_simulator(port: int, first_id: int, count: int, limits: bool) -> None
     """Child process: the simulator with `count` users who started the bot."""
     import uvicorn
 
+    from simulator.actions import create_user
     from simulator.app import create_app
-    from simulator.control import UserIn, create_user
+    from simulator.bodies import UserIn
     from simulator.limits import Limits
 
     app = create_app(DEMO_TOKEN, Limits(enabled=limits))

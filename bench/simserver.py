@@ -35,8 +35,9 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
 from core.settings import DEMO_TOKEN
+from simulator.actions import create_user, user_message
 from simulator.app import create_app
-from simulator.control import MessageIn, UserIn, create_user, user_message
+from simulator.bodies import MessageIn, UserIn
 from simulator.limits import Limits
 from simulator.state import SimMessage, SimState
 

@@ -44,7 +44,8 @@ from models import (
 )
 from models.db import Database
 from services.demo import seed_demo
-from simulator.control import UserIn, create_user
+from simulator.actions import create_user
+from simulator.bodies import UserIn
 from simulator.limits import Limits
 
 ROOT = Path(__file__).resolve().parents[2]
