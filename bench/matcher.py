@@ -93,7 +93,7 @@ def naive_bayes(rows: Sequence[Row], alpha: float = 0.3) -> Predict:
 
     def predict(text: str) -> str:
         norm = matcher.normalise(text)
-        offsets = matcher._rule_offsets(norm, labels)  # the same rules as the matcher
+        offsets = matcher.rule_offsets(norm, labels)  # the same rules as the matcher
         scores = dict(zip(labels, offsets, strict=True))
         for feat in matcher.features(text) & vocabulary:
             for lab in labels:
@@ -109,7 +109,7 @@ def averaged_perceptron(rows: Sequence[Row], epochs: int = 15, seed: int = 0) ->
     samples = [
         (
             matcher.features(row.text),
-            matcher._rule_offsets(matcher.normalise(row.text), labels),
+            matcher.rule_offsets(matcher.normalise(row.text), labels),
             row.label,
         )
         for row in rows
@@ -148,7 +148,7 @@ def averaged_perceptron(rows: Sequence[Row], epochs: int = 15, seed: int = 0) ->
     }
 
     def predict(text: str) -> str:
-        offsets = matcher._rule_offsets(matcher.normalise(text), labels)
+        offsets = matcher.rule_offsets(matcher.normalise(text), labels)
         current = scores(matcher.features(text), offsets, averaged)
         return max(labels, key=current.__getitem__)
 
