@@ -38,8 +38,9 @@ from core.settings import DEMO_TOKEN
 from simulator.actions import create_user, user_message
 from simulator.app import create_app
 from simulator.bodies import MessageIn, UserIn
+from simulator.chats import SimMessage
 from simulator.limits import Limits
-from simulator.state import SimMessage, SimState
+from simulator.state import SimState
 
 log = logging.getLogger("bench.simserver")
 

@@ -16,9 +16,10 @@ from fastapi import HTTPException
 
 from simulator import tgtypes
 from simulator.bodies import CallbackIn, ChatIn, ContactIn, MessageIn, MigrateIn, UserIn
+from simulator.chats import SimChat, SimFile, SimMessage, SimUser
 from simulator.formatting import utf16_len
 from simulator.media import guess_mime, image_size, placeholder_png
-from simulator.state import CallbackRecord, SimChat, SimFile, SimMessage, SimState, SimUser
+from simulator.state import CallbackRecord, SimState
 
 UPDATE_KINDS = frozenset(str(kind) for kind in telegram.Update.ALL_TYPES)
 

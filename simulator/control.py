@@ -36,8 +36,9 @@ from simulator.bodies import (
     ResetIn,
     UserIn,
 )
+from simulator.chats import SimChat, SimUser
 from simulator.limits import Limits
-from simulator.state import SimChat, SimState, SimUser
+from simulator.state import SimState
 
 
 def build_control_router(state: SimState) -> APIRouter:

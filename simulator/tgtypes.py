@@ -11,7 +11,8 @@ from typing import Any
 
 import telegram
 
-from simulator.state import SimChat, SimFile, SimMessage, SimState, SimUser
+from simulator.chats import SimChat, SimFile, SimMessage, SimUser
+from simulator.state import SimState
 
 
 def ts(seconds: int | float) -> dt.datetime:

@@ -19,8 +19,10 @@ from typing import Any
 import aiohttp
 
 from simulator.botapi import MethodCaller
+from simulator.notify import Notifier
 from simulator.params import Params
-from simulator.state import Notifier, PendingUpdate, SimState, WebhookConfig
+from simulator.state import SimState, WebhookConfig
+from simulator.updatequeue import PendingUpdate
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ import time
 from typing import Any
 
 from simulator import tgtypes
+from simulator.chats import SimChat, SimMessage, SimTopic
 from simulator.methods.common import MethodsBase
 from simulator.params import Params, bad_request
-from simulator.state import SimChat, SimMessage, SimTopic
 
 
 class ChatMethods(MethodsBase):

@@ -10,11 +10,12 @@ from typing import Any
 import telegram
 
 from simulator import tgtypes
+from simulator.chats import SimChat, SimFile, SimMessage
 from simulator.checks import check_entities, check_inline_keyboard
 from simulator.formatting import EntityParseError, parse_text
 from simulator.media import guess_mime, image_size, placeholder_png
 from simulator.params import ApiError, Params, Upload, bad_request
-from simulator.state import SimChat, SimFile, SimMessage, SimState
+from simulator.state import SimState
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024

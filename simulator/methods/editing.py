@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from simulator import tgtypes
+from simulator.chats import SimChat, SimMessage
 from simulator.methods.common import (
     CALLBACK_ANSWER_LIMIT,
     CHAT_ACTIONS,
@@ -14,7 +15,6 @@ from simulator.methods.common import (
     MethodsBase,
 )
 from simulator.params import Params, bad_request
-from simulator.state import SimChat, SimMessage
 
 
 class EditingMethods(MethodsBase):

@@ -7,9 +7,9 @@ from typing import Any
 import telegram
 
 from simulator import tgtypes
+from simulator.chats import SimMessage
 from simulator.methods.common import MethodsBase
 from simulator.params import Params, bad_request
-from simulator.state import SimMessage
 
 
 class SendingMethods(MethodsBase):

@@ -8,7 +8,8 @@ from typing import Any
 from simulator import tgtypes
 from simulator.methods.common import SECRET_RE, MethodsBase
 from simulator.params import ApiError, Params, bad_request
-from simulator.state import DEFAULT_ALLOWED_UPDATES, WebhookConfig
+from simulator.state import WebhookConfig
+from simulator.updatequeue import DEFAULT_ALLOWED_UPDATES
 
 
 class UpdateMethods(MethodsBase):
