@@ -66,7 +66,7 @@ class Ticket(IdMixin, Base):
         Index("ix_tickets_household_created", "household_id", "created_at"),
         # /tickets pages by id within a household; /queue walks open tickets oldest first.
         # Partial indexes over open tickets keep /queue an index scan at millions of closed
-        # ones (bench/tickets.py: p99 from ~350 ms to < 8 ms at 1,000,000 tickets).
+        # ones (bench/tickets/: p99 from ~350 ms to < 8 ms at 1,000,000 tickets).
         Index("ix_tickets_household_id", "household_id", "id"),
         Index(
             "ix_tickets_open_queue",

@@ -55,7 +55,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_tickets_reporter", ["reporter_id"], unique=False)
 
     # The planner otherwise multiplies the estate and building filters as if independent and
-    # picks a read-everything plan for stewards' queues (bench/tickets.py).
+    # picks a read-everything plan for stewards' queues (bench/tickets/).
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE STATISTICS IF NOT EXISTS st_tickets_community_building (dependencies) "

@@ -1,7 +1,7 @@
 """Reading tickets: a household's list, one ticket's history, a staff member's queue.
 
 Both lists are keyset-paged on indexed columns, so they stay fast with millions of tickets
-(see bench/tickets.py).
+(see bench/tickets/).
 """
 
 from __future__ import annotations
