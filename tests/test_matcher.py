@@ -69,14 +69,6 @@ def test_labelled_set_is_mostly_chinese_and_lang_matches_text(rows: list[Row]) -
     assert 0.6 <= share <= 0.8, share
 
 
-def test_matcher_categories_are_the_ticket_categories() -> None:
-    from services.tickets.rules import COMPLAINT_CATEGORIES as TICKET_COMPLAINT
-    from services.tickets.rules import REPAIR_CATEGORIES as TICKET_REPAIR
-
-    assert REPAIR_CATEGORIES == TICKET_REPAIR
-    assert COMPLAINT_CATEGORIES == TICKET_COMPLAINT
-
-
 # --- accuracy --------------------------------------------------------------------------------
 
 

@@ -46,29 +46,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.tickets.categories import COMPLAINT_CATEGORIES, REPAIR_CATEGORIES
+
 KINDS = ("repair", "complaint", "none")
-REPAIR_CATEGORIES = (
-    "plumbing",
-    "electrical",
-    "appliance",
-    "doors_windows",
-    "gas",
-    "elevator",
-    "public_area",
-    "greening",
-    "other",
-)
-COMPLAINT_CATEGORIES = (
-    "fee_value",
-    "missing_service",
-    "utility_cut",
-    "security",
-    "environment",
-    "noise",
-    "parking",
-    "pets",
-    "other",
-)
 NONE_LABEL = "none"
 
 

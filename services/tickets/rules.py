@@ -6,29 +6,8 @@ from datetime import datetime, timedelta
 
 from core.settings import TicketSettings
 from models import TicketKind, Urgency
+from services.tickets.categories import COMPLAINT_CATEGORIES, REPAIR_CATEGORIES
 
-REPAIR_CATEGORIES = (
-    "plumbing",
-    "electrical",
-    "appliance",
-    "doors_windows",
-    "gas",
-    "elevator",
-    "public_area",
-    "greening",
-    "other",
-)
-COMPLAINT_CATEGORIES = (
-    "fee_value",
-    "missing_service",
-    "utility_cut",
-    "security",
-    "environment",
-    "noise",
-    "parking",
-    "pets",
-    "other",
-)
 CATEGORIES = {TicketKind.repair: REPAIR_CATEGORIES, TicketKind.complaint: COMPLAINT_CATEGORIES}
 # Suggested as urgent when chosen: a gas smell, a flood, someone stuck in a lift.
 URGENT_SUGGESTED = frozenset({"gas", "elevator"})
