@@ -85,13 +85,13 @@ async def main_async(args: argparse.Namespace) -> None:
             server += f", shared_buffers {await conn.fetchval('SHOW shared_buffers')}"
         finally:
             await conn.close()
-        print("measuring the code as it is …", file=sys.stderr, flush=True)
+        print("measuring …", file=sys.stderr, flush=True)
         cases = await measure(url, estates, args, busiest=busiest)
         report_data(
             args=args, server=server, estates=estates, stats=stats, timings=timings, notes=notes
         )
-        report_table(cases, title="as is", tickets=args.tickets)
-        report_plans(cases, title="as is")
+        report_table(cases, tickets=args.tickets)
+        report_plans(cases)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -117,12 +117,11 @@ async def build_cases(
     rng: random.Random,
     *,
     busiest: tuple[int, int],
-    queue: Callable[..., Awaitable[list[Any]]],
 ) -> list[Case]:
     from sqlalchemy import func, select, text
 
     from models import Staff, StaffRole, Ticket
-    from services.tickets.queries import for_household, queue_query
+    from services.tickets.queries import for_household, queue, queue_query
 
     async def select_one(session: Any, _: int) -> Sequence[Any]:
         return (await session.execute(text("SELECT 1"))).all()
@@ -264,21 +263,13 @@ async def measure(
     busiest: tuple[int, int],
 ) -> list[Case]:
     from models.db import Database
-    from services.tickets.queries import queue
 
     db = Database(database_url)
     timer = DriverTimer(db.engine)
-    rng = random.Random(args.seed + 1)  # the same households and cursors in every pass
+    rng = random.Random(args.seed + 1)  # other draws than the data's
     try:
         async with db.sessions() as session:
-            cases = await build_cases(
-                session,
-                estates,
-                args.calls,
-                rng,
-                busiest=busiest,
-                queue=queue,
-            )
+            cases = await build_cases(session, estates, args.calls, rng, busiest=busiest)
             await run_cases(session, timer, cases, args.calls)
             for case in cases:
                 await explain(session, case)

@@ -1,4 +1,4 @@
-"""What the run prints: the data, a table per pass, and the plans of the slowest calls."""
+"""What the run prints: the data, the table of cases, and the plans of the slowest calls."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def report_data(
         print(f"      {note}")
 
 
-def report_table(cases: list[Case], *, title: str, tickets: int) -> None:
+def report_table(cases: list[Case], *, tickets: int) -> None:
     base = next((c for c in cases if c.group == "baseline"), None)
     base_db = sorted(base.db_ms) if base else []
     b50, b99 = percentile(base_db, 0.5), percentile(base_db, 0.99)
@@ -99,10 +99,10 @@ def report_table(cases: list[Case], *, title: str, tickets: int) -> None:
         ).rstrip()
 
     print()
-    print(f"{title} — milliseconds per call")
+    print("milliseconds per call")
     print(
         "  db = driver round trip (send, execute, read rows); call = the whole service call; "
-        "×S1 = multiple of the SELECT 1 db time in this pass;"
+        "×S1 = multiple of the SELECT 1 db time in this run;"
     )
     print("  EXPLAIN exec = server Execution Time of the slowest call's statement, re-run")
     head = line(header)
@@ -121,9 +121,9 @@ def report_table(cases: list[Case], *, title: str, tickets: int) -> None:
         )
 
 
-def report_plans(cases: list[Case], *, title: str) -> None:
+def report_plans(cases: list[Case]) -> None:
     print()
-    print(f"Plans, {title}: EXPLAIN (ANALYZE, BUFFERS) of each case's slowest call, re-run warm")
+    print("Plans: EXPLAIN (ANALYZE, BUFFERS) of each case's slowest call, re-run warm")
     for c in cases:
         if c.group == "baseline" or not c.plan:
             continue
