@@ -170,6 +170,7 @@ async def test_staff_groups_rotation_and_jobs(
         cwd=workdir,
     )
     assert wrong.returncode != 0
+    assert "no community named 'No Such Estate'" in wrong.stderr, wrong.stderr
     group = linli(
         database_url,
         "groups",
