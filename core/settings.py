@@ -37,9 +37,24 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
 class DatabaseSettings(Section):
     url: str = "sqlite+aiosqlite:///var/linli.db"
     echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        # Checked here so a mistyped address stops start-up with a message naming the key,
+        # not a driver's traceback from deep inside the first connection.
+        driver = value.split("://", 1)[0] if "://" in value else ""
+        if driver not in DATABASE_DRIVERS:
+            raise ValueError(
+                "expected sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/NAME"
+            )
+        return value
 
 
 class TelegramSettings(Section):

@@ -49,7 +49,9 @@ def test_phones_normalise_to_e164_with_china_as_default() -> None:
 def test_unknown_keys_and_bad_values_stop_start_up_naming_the_key(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     config = tmp_path / "config.yaml"
     config.write_text(
-        "delivery:\n  per_second: -1\n  nonsense: 2\ntimezone: Mars/Olympus\n", encoding="utf-8"
+        "delivery:\n  per_second: -1\n  nonsense: 2\ntimezone: Mars/Olympus\n"
+        "database:\n  url: mysql://root@localhost/linli\n",
+        encoding="utf-8",
     )
     with pytest.raises(SettingsError) as error:
         load_settings(config)
@@ -58,6 +60,7 @@ def test_unknown_keys_and_bad_values_stop_start_up_naming_the_key(tmp_path, monk
         "delivery.per_second" in message
         and "delivery.nonsense" in message
         and "timezone" in message
+        and "database.url" in message
     )
 
 
