@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, CurrentStaff, SessionDep, SettingsDep
 from models import Broadcast
-from services import broadcast_reports, broadcasts
+from services import broadcast_progress, broadcast_reports, broadcasts
 from services.broadcasts import Draft, QuietHours
 from services.errors import DomainError, NotAllowed, NotFound
 from services.quiet_hours import release_time
@@ -100,7 +100,7 @@ def _quiet(settings: SettingsDep) -> QuietHours:
 
 
 async def _out(session: SessionDep, broadcast: Broadcast) -> BroadcastOut:
-    progress = await broadcasts.progress(session, broadcast.id)
+    progress = await broadcast_progress.progress(session, broadcast.id)
     return BroadcastOut(
         id=broadcast.id,
         community_id=broadcast.community_id,

@@ -14,7 +14,7 @@ from typing import Any
 
 from core.settings import Settings
 from models.db import Database
-from services import broadcasts, maintenance
+from services import broadcast_progress, broadcasts, maintenance
 from services.broadcasts import QuietHours
 from services.tickets import sla
 
@@ -58,7 +58,7 @@ async def _release_broadcasts(ctx: JobContext, now: datetime) -> str:
 
 async def _broadcast_progress(ctx: JobContext, now: datetime) -> str:
     async with ctx.db.sessions() as session:
-        active = await broadcasts.refresh_progress(session, now=now)
+        active = await broadcast_progress.refresh_progress(session, now=now)
         await session.commit()
     return f"{active} sending"
 

@@ -27,7 +27,7 @@ from handlers.broadcast.composer import estates_of, may_broadcast
 from handlers.notices import TEMPLATE_NAMES, short, title_text
 from handlers.ui import kind_of
 from models import Broadcast, BroadcastStatus, Staff
-from services import broadcast_reports, broadcasts
+from services import broadcast_progress, broadcast_reports, broadcasts
 from services.broadcasts import TEMPLATES
 from services.errors import DomainError
 from services.identities import Person
@@ -183,7 +183,7 @@ async def _recent_data(
 ) -> list[dict[str, Any]]:
     items = []
     for b in await broadcasts.recent(session, staff=staff):
-        counts = await broadcasts.progress(session, b.id)
+        counts = await broadcast_progress.progress(session, b.id)
         item = {
             "id": b.id,
             "date": format_datetime(b.send_at, settings.zone),

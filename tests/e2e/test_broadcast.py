@@ -32,7 +32,7 @@ from handlers.broadcast.states import Section
 from handlers.notices import AckCb, ListAction, NoticesCb
 from models import Broadcast, BroadcastAck, Building, Community, Staff
 from models.db import Database
-from services import broadcasts
+from services import broadcast_progress, broadcasts
 from services.broadcasts import Draft, QuietHours
 from tests.e2e.conftest import Product, Server, product_settings, seed, start_product
 from tests.e2e.harness import Message, Sim, buttons, text_of
@@ -119,7 +119,7 @@ async def progress_shows(product: Product, *needles: str) -> Message:
     """Refresh the progress line (as the scheduler's job does) until it says `needles`."""
     for _ in range(100):
         async with product.db.sessions() as session:
-            await broadcasts.refresh_progress(session, now=datetime.now(UTC))
+            await broadcast_progress.refresh_progress(session, now=datetime.now(UTC))
             await session.commit()
         for message in reversed(await product.sim.bot_messages(MANAGER)):
             if text_of(message).startswith("📢") and all(n in text_of(message) for n in needles):
