@@ -118,7 +118,8 @@ def build_dispatcher(
         # Staff: ticket buttons, the questions they ask (reason, photos), replies under
         # alerts, /queue. Before the residents' ticket routers, whose offers take any photo.
         tickets_staff.router.router(),
-        tickets.filing.router.router(),  # /repair /complaint and their form
+        tickets.filing.router.router(),  # /repair /complaint and their form's buttons
+        tickets.answers.router.router(),  # the form's typed answers, voice notes and photos
         tickets.mine.router.router(),  # /tickets, a ticket's page, cancel/reopen/messages
         tickets.rate.router.router(),  # stars, then an optional comment
         tickets.offers.router.router(),  # typed problems, lone photos/voice → offer a report

@@ -1,7 +1,9 @@
 """Repairs and complaints, the resident's side (issue 4).
 
-- `form`    — the report form: states, answers, buttons, the questions and the summary
-- `filing`  — /repair and /complaint: the handlers that move through the form and submit it
+- `form`    — the report form: its states, its buttons' callback data, its answers
+- `questions` — the form's questions and summary as residents read them (renderers)
+- `filing`  — /repair and /complaint: starting the form, its buttons, submitting it
+- `answers` — what is typed, said or sent at a step of the form (router right after filing's)
 - `pages`   — /tickets as shown: the list, a ticket's page, the buttons on a ticket
 - `mine`    — /tickets: its handlers (cancel, reopen, follow-up messages)
 - `rate`    — stars for a finished ticket, then an optional comment
@@ -12,16 +14,30 @@
 - `labels`  — categories, statuses, visit windows and history in plain words
 """
 
-from handlers.tickets import access, filing, form, labels, mine, offers, pages, rate, updates
+from handlers.tickets import (
+    access,
+    answers,
+    filing,
+    form,
+    labels,
+    mine,
+    offers,
+    pages,
+    questions,
+    rate,
+    updates,
+)
 
 __all__ = [
     "access",
+    "answers",
     "filing",
     "form",
     "labels",
     "mine",
     "offers",
     "pages",
+    "questions",
     "rate",
     "updates",
 ]

@@ -1,0 +1,184 @@
+"""The report form's answers that are typed, spoken or sent rather than tapped: a category
+in words, a public place, what happened (text or a voice note), photos with their captions,
+and anything else sent at a step, which gets the same question again with a hint.
+
+Its router goes right after handlers/tickets/filing.py's (which starts the form and takes its
+buttons); commands typed mid-form go to their own handlers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+
+from bot.replies import Replier
+from bot.routing import Routes
+from handlers.tickets.filing import advance
+from handlers.tickets.form import (
+    NOTICE_OF,
+    PLACE_MAX,
+    Filing,
+    count_of,
+    media_of,
+    view,
+)
+from models import TicketKind
+from services import matcher
+from services.identities import Person
+from services.tickets import rules
+
+router = Routes("tickets_answers")
+private = F.chat.type == "private"
+not_command = ~F.text.startswith("/")  # also true for photos, voice notes, stickers…
+typed = F.text & not_command  # commands typed mid-form go to their own handlers
+
+
+# --- handlers: typed answers, voice notes and photos -----------------------------------------
+
+
+@router.message(private, Filing.category, typed)
+async def typed_instead_of_category(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """Words typed instead of a tap: pick the category from them when we can."""
+    data = await state.get_data()
+    text = (message.text or "").strip()
+    match = matcher.classify(text)
+    if match.kind == data["kind"] and match.category in rules.CATEGORIES[TicketKind(data["kind"])]:
+        data["category"] = match.category
+        if not data.get("described") and len(text) <= rules.DESCRIPTION_MAX:
+            data["description"], data["described"] = text, True
+        data["urgent_hint"] = data.get("urgent_hint") or match.urgent_hint
+        await advance(reply, state, person, data)
+        return
+    await reply("ticket_form.ask_category", **view(data, person), hint="buttons")
+
+
+@router.message(private, Filing.place, typed)
+async def typed_place(message: Message, person: Person, reply: Replier, state: FSMContext) -> None:
+    """The public place, in a few words."""
+    place = (message.text or "").strip()
+    if len(place) > PLACE_MAX:
+        await reply("error", key="ticket.too_long", max=PLACE_MAX)
+        return
+    data = await state.get_data()
+    data["place"] = place
+    await advance(reply, state, person, data)
+
+
+@router.message(private, Filing.describe, typed)
+async def typed_description(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """What happened, typed (replaces an earlier description when editing)."""
+    text = (message.text or "").strip()
+    if len(text) > rules.DESCRIPTION_MAX:
+        await reply("error", key="ticket.too_long", max=rules.DESCRIPTION_MAX)
+        return
+    data = await state.get_data()
+    data["description"], data["described"] = text, True
+    await advance(reply, state, person, data)
+
+
+@router.message(private, Filing.describe, F.voice)
+async def spoken_description(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """What happened, as a voice note (replaces an earlier one)."""
+    data = await state.get_data()
+    voice = media_of(message)
+    data["media"] = [m for m in data.get("media", []) if m["kind"] != "voice"] + [voice]
+    data["described"] = True
+    await advance(reply, state, person, data)
+
+
+@router.message(private, Filing.describe, F.photo)
+@router.message(private, Filing.photos, F.photo)
+async def photo_sent(message: Message, person: Person, reply: Replier, state: FSMContext) -> None:
+    """Keep a photo (at most rules.MAX_PHOTOS); its caption adds to the description."""
+    data = await state.get_data()
+    if count_of(data, "photo") >= rules.MAX_PHOTOS:
+        await reply("error", key="ticket.too_many_photos", max=rules.MAX_PHOTOS)
+        return
+    data["media"] = [*data.get("media", []), media_of(message)]
+    caption = (message.caption or "").strip()
+    if caption and _add_words(data, caption) and not data.get("described"):
+        data["described"] = True  # the caption says what happened: on to more photos
+        await advance(reply, state, person, data)
+        return
+    await state.set_data(data)
+    step = "describe" if not data.get("described") else "photos"
+    await reply("ticket_form.added", **view(data, person), what="photo", step=step)
+
+
+@router.message(private, Filing.photos, F.voice)
+async def voice_with_photos(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """A voice note added while sending photos (one per report)."""
+    data = await state.get_data()
+    if count_of(data, "voice") >= rules.MAX_VOICE:
+        await reply("error", key="ticket.too_many_voice", max=rules.MAX_VOICE)
+        return
+    data["media"] = [*data.get("media", []), media_of(message)]
+    await state.set_data(data)
+    await reply("ticket_form.added", **view(data, person), what="voice", step="photos")
+
+
+@router.message(private, Filing.photos, typed)
+async def words_with_photos(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """More words while sending photos: added to the description."""
+    data = await state.get_data()
+    if not _add_words(data, (message.text or "").strip()):
+        await reply("error", key="ticket.too_long", max=rules.DESCRIPTION_MAX)
+        return
+    await state.set_data(data)
+    await reply("ticket_form.added", **view(data, person), what="text", step="photos")
+
+
+def _add_words(data: dict[str, Any], text: str) -> bool:
+    """Append to the description; False when it would be too long."""
+    current = data.get("description") or ""
+    combined = f"{current}\n{text}" if current else text
+    if len(combined) > rules.DESCRIPTION_MAX:
+        return False
+    data["description"] = combined
+    return True
+
+
+# --- handlers: anything else at a step -------------------------------------------------------
+
+BUTTON_STEPS = (Filing.category, Filing.where, Filing.urgency, Filing.window, Filing.anonymous)
+
+
+@router.message(private, StateFilter(*BUTTON_STEPS, Filing.summary), not_command)
+async def use_the_buttons(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """Typing or a sticker where a button is expected: ask the same question again."""
+    data = await state.get_data()
+    current = await state.get_state()
+    await reply(NOTICE_OF[current], **view(data, person), hint="buttons")
+
+
+@router.message(private, Filing.place, not_command)
+@router.message(private, Filing.describe, not_command)
+@router.message(private, Filing.photos, not_command)
+async def wrong_kind_of_message(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """A sticker, file or location where words, a voice note or photos are expected."""
+    data = await state.get_data()
+    current = await state.get_state()
+    hint = {
+        Filing.place.state: "place",
+        Filing.describe.state: "describe",
+        Filing.photos.state: "photos",
+    }.get(current, "")
+    await reply(NOTICE_OF[current], **view(data, person), hint=hint)
