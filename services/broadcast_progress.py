@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,29 +79,19 @@ async def show_progress(
         "ack": broadcast.ack_required,
     }
     key = f"broadcast:{broadcast.id}:progress"
-    target = Recipient(chat_id=broadcast.creator_chat_id)
-    if first:
-        await outbox.enqueue(
-            session,
-            to=target,
-            notice="broadcast.progress",
-            now=now,
-            kind=OutboxKind.alert,
-            data=data,
-            ref_key=key,
-            dedupe_key=key,
-        )
-    else:
-        await outbox.enqueue(
-            session,
-            to=target,
-            notice="broadcast.progress",
-            now=now,
-            kind=OutboxKind.alert,
-            data=data,
-            op="edit",
-            target_ref=key,
-        )
+    # The first line is a new message; later ones edit it in place.
+    where: dict[str, Any] = (
+        {"ref_key": key, "dedupe_key": key} if first else {"op": "edit", "target_ref": key}
+    )
+    await outbox.enqueue(
+        session,
+        to=Recipient(chat_id=broadcast.creator_chat_id),
+        notice="broadcast.progress",
+        now=now,
+        kind=OutboxKind.alert,
+        data=data,
+        **where,
+    )
 
 
 def _title(broadcast: Broadcast) -> str:
