@@ -172,6 +172,7 @@ async def seed_estate(database_url: str, sim: Simulator, ids: list[int]) -> int:
     """Migrate, seed the demo estate, register its personas, and bind every resident to a home."""
     from sqlalchemy import select
 
+    from bot.runtime import register_personas
     from models import ChatIdentity, Household, Resident, ResidentRole
     from models.db import Database
     from models.migrate import upgrade_async
@@ -184,23 +185,7 @@ async def seed_estate(database_url: str, sim: Simulator, ids: list[int]) -> int:
         async with db.sessions() as session:
             info = await seed_demo(session, now=now)
             await session.commit()
-        for p in info.personas:
-            if p.is_group:
-                body: dict[str, Any] = {
-                    "id": p.id,
-                    "title": p.first_name,
-                    "type": "supergroup",
-                    "members": list(p.members),
-                }
-                (await sim.http.post("/control/chats", json=body)).raise_for_status()
-            else:
-                body = {
-                    "id": p.id,
-                    "first_name": p.first_name,
-                    "phone_number": p.phone,
-                    "language_code": p.language_code,
-                }
-                (await sim.http.post("/control/users", json=body)).raise_for_status()
+        await register_personas(sim.http, info.personas)
         async with db.sessions() as session:
             households = list(await session.scalars(select(Household.id).order_by(Household.id)))
             identities = []

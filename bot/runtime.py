@@ -8,6 +8,7 @@ import gc
 import logging
 import signal
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import uvicorn
@@ -23,7 +24,7 @@ from models.db import Database
 from models.migrate import upgrade_async
 from scheduler.jobs import JobContext
 from scheduler.runner import start_scheduler
-from services.demo import DemoInfo, seed_demo
+from services.demo import DemoInfo, Persona, seed_demo
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class Runtime:
             )
         )
         tasks: list[asyncio.Task[object]] = [asyncio.create_task(server.serve(), name="web")]
+        scheduler = None
         try:
             while not server.started:
                 if tasks[0].done():
@@ -145,8 +147,9 @@ class Runtime:
             self.stop.set()
             with contextlib.suppress(Exception):
                 await dp.stop_polling()
-            with contextlib.suppress(Exception):
-                scheduler.shutdown(wait=False)  # type: ignore[possibly-undefined]
+            if scheduler is not None:
+                with contextlib.suppress(Exception):
+                    scheduler.shutdown(wait=False)
             server.should_exit = True
             await asyncio.gather(*tasks, return_exceptions=True)
             await bot.session.close()
@@ -168,30 +171,26 @@ class Runtime:
             info = await seed_demo(session, now=self.clock.now())
             await session.commit()
         async with httpx.AsyncClient(base_url=simulator_url, timeout=10) as client:
-            for p in info.personas:
-                if p.is_group:
-                    await client.post(
-                        "/control/chats",
-                        json={
-                            "id": p.id,
-                            "title": p.first_name,
-                            "type": "supergroup",
-                            "members": list(p.members),
-                            "note": p.note,
-                        },
-                    )
-                else:
-                    await client.post(
-                        "/control/users",
-                        json={
-                            "id": p.id,
-                            "first_name": p.first_name,
-                            "phone_number": p.phone,
-                            "note": p.note,
-                            "language_code": p.language_code,
-                        },
-                    )
+            await register_personas(client, info.personas)
         return info
+
+
+async def register_personas(simulator: httpx.AsyncClient, personas: list[Persona]) -> None:
+    """Make the demo's people and groups known to the simulator (its control API), so the
+    chat page offers them and the bot's messages to them arrive."""
+    for p in personas:
+        body: dict[str, Any] = {"id": p.id, "note": p.note}
+        if p.is_group:
+            path = "/control/chats"
+            body |= {"title": p.first_name, "type": "supergroup", "members": list(p.members)}
+        else:
+            path = "/control/users"
+            body |= {
+                "first_name": p.first_name,
+                "phone_number": p.phone,
+                "language_code": p.language_code,
+            }
+        (await simulator.post(path, json=body)).raise_for_status()
 
 
 def run_forever(runtime: Runtime) -> None:
