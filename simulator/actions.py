@@ -1,12 +1,10 @@
 """What users do in Telegram, as the control API and the load generators ask for it: create
-users and chats, send messages (text, photos, documents, voice, contacts), press buttons,
+users and chats, send messages (what they carry: simulator/sent.py), press buttons,
 block the bot, migrate groups, inject raw updates; and the plain views of what a chat holds.
 Each works on a SimState directly, without HTTP."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import secrets
 import time
 from typing import Any
@@ -15,10 +13,9 @@ import telegram
 from fastapi import HTTPException
 
 from simulator import tgtypes
-from simulator.bodies import CallbackIn, ChatIn, ContactIn, MessageIn, MigrateIn, UserIn
+from simulator.bodies import CallbackIn, ChatIn, MessageIn, MigrateIn, UserIn
 from simulator.chats import SimChat, SimFile, SimMessage, SimUser
-from simulator.formatting import utf16_len
-from simulator.media import guess_mime, image_size, placeholder_png
+from simulator.sent import fill_message
 from simulator.state import CallbackRecord, SimState
 
 UPDATE_KINDS = frozenset(str(kind) for kind in telegram.Update.ALL_TYPES)
@@ -126,18 +123,6 @@ def create_chat(state: SimState, body: ChatIn) -> SimChat:
     return state.add_chat(chat)
 
 
-def _decode(data: str | None) -> bytes | None:
-    """Bytes from base64 (a data: URL prefix is accepted)."""
-    if data is None:
-        return None
-    if data.startswith("data:") and "," in data:
-        data = data.split(",", 1)[1]
-    try:
-        return base64.b64decode(data, validate=False)
-    except (binascii.Error, ValueError):
-        raise HTTPException(400, "data_base64 is not valid base64") from None
-
-
 def bot_sees(state: SimState, chat: SimChat, message: SimMessage) -> bool:
     """Whether the bot receives a user's group message (privacy mode for non-admin bots)."""
     if chat.type == "private":
@@ -210,15 +195,20 @@ def _topic_of(chat: SimChat, body: MessageIn) -> tuple[int | None, int | None]:
     return thread_id, reply_to if reply_to is not None else thread_id
 
 
+def _user_and_chat(state: SimState, user_id: int, chat_id: int | None) -> tuple[SimUser, SimChat]:
+    """The acting user and the chat they act in (their private chat unless one is named)."""
+    user = state.users.get(user_id)
+    if user is None:
+        raise HTTPException(404, f"unknown user {user_id}")
+    chat = state.chats.get(chat_id if chat_id is not None else user.id)
+    if chat is None:
+        raise HTTPException(404, f"unknown chat {chat_id if chat_id is not None else user.id}")
+    return user, chat
+
+
 def user_message(state: SimState, body: MessageIn) -> dict[str, Any]:
     """Send a message as a user; returns {update_id, message_id, message}."""
-    user = state.users.get(body.user_id)
-    if user is None:
-        raise HTTPException(404, f"unknown user {body.user_id}")
-    chat_id = body.chat_id if body.chat_id is not None else user.id
-    chat = state.chats.get(chat_id)
-    if chat is None:
-        raise HTTPException(404, f"unknown chat {chat_id}")
+    user, chat = _user_and_chat(state, body.user_id, body.chat_id)
     if chat.type == "private" and chat.id != user.id:
         raise HTTPException(400, "a private chat belongs to its own user")
     if chat.migrated_to is not None:
@@ -243,79 +233,7 @@ def user_message(state: SimState, body: MessageIn) -> dict[str, Any]:
         message_thread_id=thread_id,
         is_topic_message=thread_id is not None,
     )
-    caption = body.caption if body.caption is not None else None
-    if body.photo is not None:
-        data = _decode(body.photo.data_base64)
-        if data is None:
-            data = placeholder_png(body.photo.width or 320, body.photo.height or 240, user.id)
-        size = image_size(data) or (body.photo.width or 320, body.photo.height or 240)
-        full = state.store_file(
-            data, "photo", mime_type=guess_mime(None, data), width=size[0], height=size[1]
-        )
-        scale = min(1.0, 90 / max(size[0], size[1], 1))
-        thumb = state.store_file(
-            data,
-            "photo",
-            mime_type=full.mime_type,
-            width=max(1, round(size[0] * scale)),
-            height=max(1, round(size[1] * scale)),
-        )
-        message.photo = [thumb, full]
-        caption = caption if caption is not None else body.text
-    elif body.document is not None:
-        data = _decode(body.document.data_base64) or b"simulated document\n"
-        message.document = state.store_file(
-            data,
-            "document",
-            mime_type=body.document.mime_type or guess_mime(body.document.file_name, data),
-            file_name=body.document.file_name,
-        )
-        caption = caption if caption is not None else body.text
-    elif body.voice is not None:
-        data = _decode(body.voice.data_base64) or b"OggS\x00simulated voice"
-        message.voice = state.store_file(
-            data, "voice", mime_type="audio/ogg", duration=body.voice.duration
-        )
-    elif body.sticker:
-        message.sticker = state.store_file(
-            placeholder_png(128, 128, 3),
-            "sticker",
-            mime_type="image/webp",
-            width=512,
-            height=512,
-        )
-    elif body.contact is not None and body.contact is not False:
-        contact = body.contact if isinstance(body.contact, ContactIn) else ContactIn()
-        phone = contact.phone_number or user.phone_number
-        if not phone:
-            raise HTTPException(400, "the user has no phone_number; give contact.phone_number")
-        shared_own = contact.phone_number is None or contact.phone_number == user.phone_number
-        message.contact = {
-            "phone_number": phone,
-            "first_name": contact.first_name or user.first_name,
-            "last_name": contact.last_name if contact.first_name else user.last_name,
-            "user_id": contact.user_id
-            if contact.user_id is not None
-            else (user.id if shared_own else None),
-        }
-    elif body.text is not None and body.text != "":
-        message.text = body.text
-        if body.entities is not None:
-            message.entities = body.entities
-        elif body.text.startswith("/"):
-            command = body.text.split(maxsplit=1)[0]
-            message.entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
-    else:
-        raise HTTPException(
-            400, "a message needs text, photo, document, voice, sticker or contact"
-        )
-    if caption:
-        message.caption = caption
-        if caption.startswith("/"):
-            command = caption.split(maxsplit=1)[0]
-            message.caption_entities = [
-                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
-            ]
+    fill_message(state, user, body, message)
     update_id, payload = _deliver_message(state, chat, message)
     result: dict[str, Any] = {
         "update_id": update_id,
@@ -330,13 +248,7 @@ def user_message(state: SimState, body: MessageIn) -> dict[str, Any]:
 
 def press_button(state: SimState, body: CallbackIn) -> dict[str, Any]:
     """Press an inline button as a user (the data may be forged)."""
-    user = state.users.get(body.user_id)
-    if user is None:
-        raise HTTPException(404, f"unknown user {body.user_id}")
-    chat_id = body.chat_id if body.chat_id is not None else user.id
-    chat = state.chats.get(chat_id)
-    if chat is None:
-        raise HTTPException(404, f"unknown chat {chat_id}")
+    user, chat = _user_and_chat(state, body.user_id, body.chat_id)
     message = chat.by_id.get(body.message_id) if body.message_id is not None else None
     query_id = str(secrets.randbits(62) | (1 << 62))
     payload = tgtypes.callback_query(
