@@ -50,39 +50,12 @@ class Runtime:
         await upgrade_async(settings.database.url)
         self.db = db = Database(settings.database.url, echo=settings.database.echo)
         catalogue = Catalogue(default=settings.locale.default)
-        simulator = None
-        if self.demo:
-            from simulator.app import create_app as create_simulator
-
-            assert settings.telegram.token is not None
-            simulator = create_simulator(settings.telegram.token.get_secret_value())
+        simulator = self._simulator()
         self.bot = bot = build_bot(settings)
         self.dispatcher = dp = build_dispatcher(
             settings=settings, db=db, catalogue=catalogue, clock=self.clock
         )
-        secret = (
-            settings.telegram.webhook_secret.get_secret_value()
-            if settings.telegram.webhook_secret
-            else None
-        )
-        api = create_api(
-            db=db,
-            settings=settings,
-            clock=self.clock,
-            webhook=WebhookTarget(bot=bot, dispatcher=dp, secret=secret),
-            simulator=simulator,
-        )
-        server = uvicorn.Server(
-            uvicorn.Config(
-                api,
-                host=settings.web.host,
-                port=settings.web.port,
-                log_config=None,
-                access_log=False,
-                lifespan="off",
-                timeout_graceful_shutdown=1,
-            )
-        )
+        server = self._web_server(db, bot, dp, simulator)
         tasks: list[asyncio.Task[object]] = [asyncio.create_task(server.serve(), name="web")]
         scheduler = None
         try:
@@ -96,7 +69,7 @@ class Runtime:
                     db, simulator_url=f"{settings.public_url}/sim"
                 )
             await publish_commands(bot, catalogue)
-            self.sender = sender = Sender(
+            self.sender = Sender(
                 db=db,
                 bot=bot,
                 catalogue=catalogue,
@@ -105,27 +78,12 @@ class Runtime:
                 default_locale=settings.locale.default,
                 bot_username=settings.telegram.bot_username or me.username or "",
             )
-            db.on_outbox_commit(sender.wake)
-            tasks.append(asyncio.create_task(sender.run(self.stop), name="delivery"))
+            db.on_outbox_commit(self.sender.wake)
+            tasks.append(asyncio.create_task(self.sender.run(self.stop), name="delivery"))
             scheduler = start_scheduler(JobContext(db=db, settings=settings), self.clock)
-            if settings.telegram.mode == "webhook":
-                assert settings.telegram.webhook_url and secret
-                await bot.set_webhook(
-                    settings.telegram.webhook_url, secret_token=secret, drop_pending_updates=False
-                )
-            else:
-                await bot.delete_webhook(drop_pending_updates=False)
-                tasks.append(
-                    asyncio.create_task(
-                        dp.start_polling(
-                            bot,
-                            handle_signals=False,
-                            close_bot_session=False,
-                            allowed_updates=dp.resolve_used_update_types(),
-                        ),
-                        name="polling",
-                    )
-                )
+            polling = await self._receive_updates(bot, dp)
+            if polling is not None:
+                tasks.append(polling)
             log.info(
                 "linli is running",
                 extra={
@@ -156,6 +114,64 @@ class Runtime:
             if simulator is not None:  # a mounted app's lifespan never runs: close it here
                 await simulator.state.sim.aclose()
             await db.dispose()
+
+    def _simulator(self) -> Any:
+        """The built-in Telegram simulator, mounted in the web app (demo only)."""
+        if not self.demo:
+            return None
+        from simulator.app import create_app as create_simulator
+
+        assert self.settings.telegram.token is not None
+        return create_simulator(self.settings.telegram.token.get_secret_value())
+
+    def _web_server(
+        self, db: Database, bot: Bot, dp: Dispatcher, simulator: Any
+    ) -> uvicorn.Server:
+        """The web app (health, webhook, API, console; the simulator in the demo) on web.*."""
+        settings = self.settings
+        api = create_api(
+            db=db,
+            settings=settings,
+            clock=self.clock,
+            webhook=WebhookTarget(bot=bot, dispatcher=dp, secret=self._webhook_secret()),
+            simulator=simulator,
+        )
+        return uvicorn.Server(
+            uvicorn.Config(
+                api,
+                host=settings.web.host,
+                port=settings.web.port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=1,
+            )
+        )
+
+    def _webhook_secret(self) -> str | None:
+        secret = self.settings.telegram.webhook_secret
+        return secret.get_secret_value() if secret else None
+
+    async def _receive_updates(self, bot: Bot, dp: Dispatcher) -> asyncio.Task[object] | None:
+        """Point Telegram at our webhook, or start polling (the task that polls)."""
+        telegram = self.settings.telegram
+        if telegram.mode == "webhook":
+            secret = self._webhook_secret()
+            assert telegram.webhook_url and secret
+            await bot.set_webhook(
+                telegram.webhook_url, secret_token=secret, drop_pending_updates=False
+            )
+            return None
+        await bot.delete_webhook(drop_pending_updates=False)
+        return asyncio.create_task(
+            dp.start_polling(
+                bot,
+                handle_signals=False,
+                close_bot_session=False,
+                allowed_updates=dp.resolve_used_update_types(),
+            ),
+            name="polling",
+        )
 
     async def _wait(self, tasks: list[asyncio.Task[object]]) -> None:
         """Until asked to stop, or until a part fails (then the failure is raised)."""
