@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -23,18 +22,13 @@ from typing import Any
 
 import httpx
 
+from bench.common import free_port
 from bench.scratch import scratch_database
 from core.settings import DEMO_TOKEN
 
 FIRST_RESIDENT_ID = 50001
 WAIT_TIMEOUT = 10.0  # seconds a reply may take before it counts as lost
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -47,7 +47,6 @@ import logging
 import multiprocessing
 import os
 import pstats
-import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -56,6 +55,7 @@ from typing import Any
 
 import httpx
 
+from bench.common import GcPauses, free_port
 from bench.scratch import scratch_database
 from core.settings import DEMO_TOKEN
 
@@ -165,12 +165,6 @@ def _serve_simulator(port: int, first_id: int, count: int, limits: bool) -> None
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.asynccontextmanager
 async def child(target: Callable[..., None], *args: Any) -> AsyncIterator[str]:
     """Run `target(port, *args)` in a spawned process; yield its base URL once it accepts."""
@@ -236,27 +230,6 @@ class Figure:
         return 1000 * self.gc_seconds / self.messages if self.messages else float("nan")
 
 
-class GcTimer:
-    """Wall time spent in Python's garbage collector while it is installed (gc.callbacks)."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self._started = 0.0
-
-    def __enter__(self) -> GcTimer:
-        gc.callbacks.append(self._callback)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        gc.callbacks.remove(self._callback)
-
-    def _callback(self, phase: str, _info: dict[str, int]) -> None:
-        if phase == "start":
-            self._started = time.perf_counter()
-        else:
-            self.seconds += time.perf_counter() - self._started
-
-
 class Estate:
     """One database with N bound residents; each `release()` is a new N-message broadcast."""
 
@@ -307,7 +280,7 @@ async def drain(
         gc.collect()
         gc.freeze()
     try:
-        with GcTimer() as collector:
+        with GcPauses() as collector:
             started, cpu = time.perf_counter(), time.process_time()
             if profile is not None:
                 profile.enable()
@@ -332,7 +305,7 @@ async def wire(api_base: str, count: int, batch: int, *, freeze: bool = False) -
         gc.freeze()
     try:
         await bot.send_message(FIRST_ID, "warm-up")
-        with GcTimer() as collector:
+        with GcPauses() as collector:
             started, cpu = time.perf_counter(), time.process_time()
             for start in range(0, count, batch):
                 chunk = range(FIRST_ID + start, FIRST_ID + min(count, start + batch))

@@ -59,14 +59,6 @@ class Case:
     execution_ms: float = math.nan
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of an already sorted list (nan when empty)."""
-    if not sorted_values:
-        return math.nan
-    rank = max(1, math.ceil(q * len(sorted_values)))
-    return sorted_values[min(rank, len(sorted_values)) - 1]
-
-
 async def run_cases(session: Any, timer: DriverTimer, cases: list[Case], calls: int) -> None:
     """Warm every case up, then interleave: round i makes call i of every case in turn.
 

@@ -8,9 +8,10 @@ import math
 import os
 from collections.abc import Sequence
 
+from bench.common import percentile
 from bench.tickets.estates import Estates
 from bench.tickets.load import LoadStats
-from bench.tickets.measure import Case, percentile
+from bench.tickets.measure import Case
 
 TARGET_P99_MS = 50.0
 
