@@ -42,22 +42,20 @@ import contextlib
 import cProfile
 import gc
 import io
-import json
 import logging
-import multiprocessing
 import os
 import pstats
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from bench.common import GcPauses, free_port
+from bench.children import child, serve_simulator, serve_stub
+from bench.common import GcPauses
 from bench.scratch import scratch_database
-from core.settings import DEMO_TOKEN
 
 ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1/test"
 FIRST_ID = 3_000_001
@@ -66,131 +64,6 @@ TARGET_CEILING = 2_000.0  # messages/s on PostgreSQL, limits off
 TARGET_FRACTION = 0.97  # of the 30/s limit, with no 429s
 BURST_SECONDS = 3.0  # left out of the steady-rate slope in (b)
 OFF = {"per_second": 1_000_000.0, "private_per_second": 1_000_000.0, "private_burst": 1000}
-
-
-# --- child processes: the stub Bot API and the simulator ------------------------------------------
-
-STUB_MESSAGE = json.dumps(
-    {
-        "ok": True,
-        "result": {
-            "message_id": 1,
-            "date": 1_763_780_000,
-            "chat": {"id": 1, "type": "private", "first_name": "x"},
-            "from": {
-                "id": 123456789,
-                "is_bot": True,
-                "first_name": "邻里",
-                "username": "linli_demo_bot",
-            },
-            "text": "ok",
-        },
-    }
-).encode()
-STUB_TRUE = b'{"ok":true,"result":true}'
-
-
-def _http_response(body: bytes) -> bytes:
-    return (
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
-        + f"Content-Length: {len(body)}\r\n\r\n".encode()
-        + body
-    )
-
-
-SENT, DONE = _http_response(STUB_MESSAGE), _http_response(STUB_TRUE)
-
-
-class _StubProtocol(asyncio.Protocol):
-    """HTTP/1.1 keep-alive: a send* request gets the fixed Message, anything else `true`."""
-
-    def __init__(self) -> None:
-        self.buffer = b""
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while True:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = self.buffer[:end].lower()
-            body_start = end + 4
-            if b"transfer-encoding: chunked" in head:
-                done = self.buffer.find(b"\r\n0\r\n\r\n", body_start - 2)
-                if done < 0:
-                    return
-                consumed = done + 7
-            else:
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                consumed = body_start + length
-                if len(self.buffer) < consumed:
-                    return
-            request_line = self.buffer[: self.buffer.find(b"\r\n")]
-            self.buffer = self.buffer[consumed:]
-            assert self.transport is not None
-            self.transport.write(SENT if b"/send" in request_line else DONE)
-
-
-def _serve_stub(port: int) -> None:
-    """Child process: the stub Bot API on 127.0.0.1:port until terminated."""
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        server = await loop.create_server(_StubProtocol, "127.0.0.1", port, backlog=1024)
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(main())
-
-
-def _serve_simulator(port: int, first_id: int, count: int, limits: bool) -> None:
-    """Child process: the simulator with `count` users who started the bot."""
-    import uvicorn
-
-    from simulator.actions import create_user
-    from simulator.app import create_app
-    from simulator.bodies import UserIn
-    from simulator.limits import Limits
-
-    app = create_app(DEMO_TOKEN, Limits(enabled=limits))
-    for user_id in range(first_id, first_id + count):
-        create_user(app.state.sim, UserIn(id=user_id, first_name=f"居民{user_id}"))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-@contextlib.asynccontextmanager
-async def child(target: Callable[..., None], *args: Any) -> AsyncIterator[str]:
-    """Run `target(port, *args)` in a spawned process; yield its base URL once it accepts."""
-    port = free_port()
-    process = multiprocessing.get_context("spawn").Process(
-        target=target, args=(port, *args), daemon=True
-    )
-    process.start()
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-                writer.close()
-                break
-            except OSError:
-                if not process.is_alive() or time.monotonic() > deadline:
-                    raise RuntimeError(f"{target.__name__} did not start") from None
-                await asyncio.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.join(10)
-        if process.is_alive():
-            process.kill()
-            process.join(5)
 
 
 # --- databases -------------------------------------------------------------------------------------
@@ -344,7 +217,7 @@ async def ceiling(args: argparse.Namespace) -> dict[str, Figure]:
     batches = [int(b) for b in args.batches.split(",")]
     frozen = args.gc_freeze
     runs = range(args.repeat)
-    async with child(_serve_stub) as stub:
+    async with child(serve_stub) as stub:
         baseline = {
             b: best([await wire(stub, args.messages, b, freeze=frozen) for _ in runs])
             for b in batches
@@ -368,7 +241,7 @@ async def ceiling(args: argparse.Namespace) -> dict[str, Figure]:
                             figures.append(f)
                             results[f"{name}:{b}"] = f
                         async with child(
-                            _serve_simulator, FIRST_ID, args.messages, False
+                            serve_simulator, FIRST_ID, args.messages, False
                         ) as simulator:
                             label = f"{name} sender → simulator, batch 50"
                             f = best(
@@ -406,7 +279,7 @@ async def at_the_limit(args: argparse.Namespace) -> None:
     async with migrated_database(None) as url:
         estate = Estate(url, count)
         await estate.seed()
-        async with child(_serve_simulator, FIRST_ID, count, True) as simulator:
+        async with child(serve_simulator, FIRST_ID, count, True) as simulator:
             sender, bot = _sender(estate, simulator)  # every default: 30/s, 1/s per chat
             stop = asyncio.Event()
             samples: list[tuple[float, int]] = []
