@@ -88,7 +88,7 @@ class BotApi(UpdateMethods, SendingMethods, EditingMethods, ProfileMethods, Chat
             return 404, error.body()
         name, handler, is_async = entry
         state.calls_by_method[name] += 1
-        fault = state.take_fault(name, params.raw.get("chat_id"))
+        fault = state.faults.take(name, params.raw.get("chat_id"))
         if fault is not None:
             if fault.delay > 0:
                 await asyncio.sleep(fault.delay)

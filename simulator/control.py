@@ -227,7 +227,7 @@ def build_control_router(state: SimState) -> APIRouter:
             raise HTTPException(400, "a fault needs a status or a delay")
         if body.count < 1:
             raise HTTPException(400, "count must be at least 1")
-        fault = state.add_fault(
+        fault = state.faults.add(
             body.method,
             count=body.count,
             status=body.status,

@@ -1,4 +1,5 @@
-"""In-memory state of the simulated Telegram: users, chats, messages, updates, files, faults.
+"""In-memory state of the simulated Telegram: users, chats, messages, updates, files, faults
+(simulator/faults.py).
 
 Everything runs on one asyncio event loop and every mutation is synchronous, so no locks are
 needed. Waiters (getUpdates long polls, the control API's `wait` endpoints, the webhook
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from simulator.chats import SimChat, SimFile, SimUser
+from simulator.faults import FaultPlan
 from simulator.limits import Limits, RateLimiter
 from simulator.notify import Notifier
 from simulator.updatequeue import (
@@ -26,35 +28,6 @@ from simulator.updatequeue import (
 )
 
 FIRST_USER_ID = 10001
-
-
-@dataclass
-class Fault:
-    """A scheduled failure: the next `count` calls of `method` (to `chat_id`) fail or hang."""
-
-    id: int
-    method: str
-    count: int
-    status: int | None = None
-    retry_after: int | None = None
-    delay: float = 0.0
-    chat_id: str | None = None
-    description: str | None = None
-    triggered: int = 0
-
-    def public(self) -> dict[str, Any]:
-        """Return the control API's view of the fault."""
-        return {
-            "id": self.id,
-            "method": self.method,
-            "chat_id": self.chat_id,
-            "status": self.status,
-            "retry_after": self.retry_after,
-            "delay": self.delay,
-            "count": self.count,
-            "description": self.description,
-            "triggered": self.triggered,
-        }
 
 
 @dataclass
@@ -164,8 +137,7 @@ class SimState:
         self.update_history: OrderedDict[int, PendingUpdate] = OrderedDict()
         self.allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
         self.callbacks: dict[str, CallbackRecord] = {}
-        self.faults: list[Fault] = []
-        self._fault_ids = itertools.count(1)
+        self.faults = FaultPlan()
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.menu_buttons: dict[str, dict[str, Any]] = {}
         self.bot_texts: dict[str, str] = {}
@@ -179,7 +151,6 @@ class SimState:
         self.errors: Counter[str] = Counter()
         self.violations = 0
         self.violations_by_kind: Counter[str] = Counter()
-        self.faults_triggered = 0
         self.updates_enqueued = 0
         self.getupdates_conflicts = 0
         self.started_at = time.time()
@@ -321,50 +292,7 @@ class SimState:
         """The JSON object of an update."""
         return {"update_id": entry.update_id, entry.kind: entry.payload}
 
-    # --- faults and counters ---------------------------------------------------------------
-
-    def add_fault(
-        self,
-        method: str,
-        *,
-        count: int = 1,
-        status: int | None = None,
-        retry_after: int | None = None,
-        delay: float = 0.0,
-        chat_id: int | str | None = None,
-        description: str | None = None,
-    ) -> Fault:
-        """Schedule a fault for the next `count` matching calls."""
-        fault = Fault(
-            id=next(self._fault_ids),
-            method=method.lower(),
-            count=count,
-            status=status,
-            retry_after=retry_after,
-            delay=delay,
-            chat_id=None if chat_id is None else str(chat_id),
-            description=description,
-        )
-        self.faults.append(fault)
-        return fault
-
-    def take_fault(self, method: str, chat_id: Any) -> Fault | None:
-        """Consume one matching scheduled fault, if any."""
-        if not self.faults:
-            return None
-        lowered = method.lower()
-        for fault in self.faults:
-            if fault.method not in (lowered, "*"):
-                continue
-            if fault.chat_id is not None and fault.chat_id != str(chat_id):
-                continue
-            fault.count -= 1
-            fault.triggered += 1
-            self.faults_triggered += 1
-            if fault.count <= 0:
-                self.faults.remove(fault)
-            return fault
-        return None
+    # --- counters -----------------------------------------------------------------------------
 
     def record_violation(self, kind: str) -> None:
         """Count a request that the real Telegram would have refused."""
@@ -397,7 +325,7 @@ class SimState:
             "last_update_id": self.last_update_id,
             "per_chat_counts": per_chat,
             "bot_messages": sum(per_chat.values()),
-            "faults_triggered": self.faults_triggered,
+            "faults_triggered": self.faults.triggered,
             "faults_scheduled": len(self.faults),
             "getupdates_conflicts": self.getupdates_conflicts,
             "users": len(self.users),
