@@ -256,6 +256,22 @@ async def test_a_typed_problem_is_offered_as_a_plumbing_repair(product: Product)
     assert (ticket.category, ticket.description) == ("plumbing", "厨房水管漏水了")
 
 
+async def test_a_gas_smell_or_a_trapped_lift_gets_what_to_do_first(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    await bind_li(product)
+    await sim.send(ZHANG, "家里有燃气味")
+    gas = await sim.wait_text(ZHANG, "燃气", "119")
+    assert "不要开关电灯和电器" in text_of(gas), text_of(gas)
+    await sim.send(LI, "someone is trapped in the lift")
+    lift = await sim.wait_text(LI, "lift", "119")
+    assert "call 96333" in text_of(lift), text_of(lift)
+    # an ordinary lift fault is offered without the emergency steps
+    await sim.send(ZHANG, "电梯又坏了")
+    ordinary = await sim.wait_text(ZHANG, "电梯")
+    assert "96333" not in text_of(ordinary) and "119" not in text_of(ordinary)
+
+
 async def test_small_talk_is_not_offered_and_no_means_no(product: Product) -> None:
     sim = product.sim
     await bind_zhang(sim)
