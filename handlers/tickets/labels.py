@@ -13,6 +13,27 @@ from zoneinfo import ZoneInfo
 from bot.i18n import N_, Translator
 from core.formatting import format_datetime
 
+DANGER = N_("⚠️ If anyone is in danger, please call 119 (fire), 120 (ambulance) or 110 first.")
+# What to do at once, before anyone from the property office can arrive, for the emergencies
+# whose first minutes matter most (shown under DANGER).
+SAFETY_STEPS = {
+    "gas": N_(
+        "🔥 Smell of gas: do not switch lights or appliances on or off, and light nothing. "
+        "Open the windows, leave, and call the gas company's emergency line from outside."
+    ),
+    "elevator": N_(
+        "🛗 Trapped in a lift: press the alarm button in the lift and call 96333, the lift "
+        "rescue line (it is also on the notice inside the lift). Stay calm; do not force the doors."
+    ),
+}
+
+
+def safety_lines(_: Translator, category: str | None) -> list[str]:
+    """What to do at once in an emergency: call for help, and this category's own steps."""
+    steps = SAFETY_STEPS.get(category or "")
+    return [_(DANGER), _(steps)] if steps else [_(DANGER)]
+
+
 REPAIR_CATEGORY_NAMES: dict[str, str] = {
     "plumbing": N_("🚰 Plumbing & drains"),
     "electrical": N_("💡 Electrical & lighting"),

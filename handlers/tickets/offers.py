@@ -27,7 +27,7 @@ from aiogram.types import (
     TelegramObject,
 )
 
-from bot.i18n import N_, Translator
+from bot.i18n import Translator
 from bot.notices import RenderContext, Rendered, notices
 from bot.replies import Replier
 from bot.routing import Routes
@@ -45,18 +45,6 @@ router = Routes("tickets_offers")
 private = F.chat.type == "private"
 not_command = ~F.text.startswith("/")
 OFFER_KEPT = timedelta(minutes=10)  # photos sent within this time join a pending offer
-# What to do at once, before anyone from the property office can arrive, for the emergencies
-# whose first minutes matter most (shown under the general 119/120/110 line).
-SAFETY_STEPS = {
-    "gas": N_(
-        "🔥 Smell of gas: do not switch lights or appliances on or off, and light nothing. "
-        "Open the windows, leave, and call the gas company's emergency line from outside."
-    ),
-    "elevator": N_(
-        "🛗 Trapped in a lift: press the alarm button in the lift and call 96333, the lift "
-        "rescue line (it is also on the notice inside the lift). Stay calm; do not force the doors."
-    ),
-}
 
 
 class OfferAction(enum.StrEnum):
@@ -111,12 +99,7 @@ def render_offer(ctx: RenderContext) -> Rendered:
         return Rendered(f"{question}\n\n✓ {answer}")
     lines = [question]
     if data.get("urgent_hint"):
-        lines.append(
-            _("⚠️ If anyone is in danger, please call 119 (fire), 120 (ambulance) or 110 first.")
-        )
-        safety = SAFETY_STEPS.get(category or "")
-        if safety:
-            lines.append(_(safety))
+        lines += labels.safety_lines(_, category)
     if data.get("from") == "text":
         yes = OfferAction.complaint if kind == "complaint" else OfferAction.repair
         rows = [[_offer_button(_("✅ Yes, report it"), yes)]]

@@ -74,6 +74,8 @@ def render_created(ctx: RenderContext) -> Rendered:
                 "the office will handle them together.)"
             )
         )
+    if data.get("urgent"):  # the office is on its way; until then, what to do at once
+        lines += ["", *labels.safety_lines(_, data.get("category"))]
     lines += ["", _("To see it any time, tap “📋 My tickets”.")]
     return Rendered("\n".join(lines), _see_button(_, data))
 

@@ -127,7 +127,12 @@ async def create(
     ticket.household, ticket.building = household, building
     await session.flush()
     await notify.tell_resident(
-        session, ticket, "ticket.created", now=now, duplicate=bool(duplicate)
+        session,
+        ticket,
+        "ticket.created",
+        now=now,
+        duplicate=bool(duplicate),
+        urgent=ticket.urgency == Urgency.urgent,
     )
     if settings.auto_assign:
         await _auto_assign(session, ticket, now=now)
