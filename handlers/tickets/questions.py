@@ -196,13 +196,9 @@ def render_ask_urgency(ctx: RenderContext) -> Rendered:
             [_button(normal, WizAction.urgency, "normal")],
             [_button(urgent, WizAction.urgency, "urgent")],
         ]
-    if data.get("category") == "gas":
-        lines.append(
-            _(
-                "If you smell gas: open the windows, do not switch anything on or off, "
-                "do not light a flame, go outside and call the gas company's emergency line."
-            )
-        )
+    steps = labels.SAFETY_STEPS.get(data.get("category") or "")
+    if steps:  # gas and lifts: what to do at once, whatever the answer
+        lines.append(_(steps))
     return Rendered(_with_hint(_, data, "\n\n".join(lines)), _markup([*rows, _cancel_row(_)]))
 
 
