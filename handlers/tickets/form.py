@@ -125,7 +125,14 @@ def next_state(data: dict[str, Any]) -> State:
 
 
 def asks_visit(data: dict[str, Any]) -> bool:
-    return rules.asks_visit(data["kind"], data.get("location"))
+    return rules.asks_visit(data["kind"], data.get("location"), data.get("urgency"))
+
+
+def visit_shown(data: dict[str, Any]) -> str:
+    """The visit time the summary shows ("" for none)."""
+    return rules.visit_shown(
+        data["kind"], data.get("location"), data.get("urgency"), data.get("visit_window")
+    )
 
 
 def count_of(data: dict[str, Any], kind: str) -> int:

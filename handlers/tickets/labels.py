@@ -104,6 +104,7 @@ VISIT_WINDOW_NAMES: dict[str, str] = {
     "tomorrow_morning": N_("Tomorrow, morning"),
     "tomorrow_afternoon": N_("Tomorrow, afternoon"),
     "weekend": N_("At the weekend"),
+    "asap": N_("As soon as possible (urgent)"),  # rules.VISIT_AT_ONCE
 }
 
 URGENCY_NAMES = {"normal": N_("Normal"), "urgent": N_("🚨 Urgent")}

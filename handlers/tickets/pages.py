@@ -21,6 +21,7 @@ from bot.notices import RenderContext, Rendered, notices
 from core.settings import Settings
 from handlers.tickets import labels
 from models import Community, Ticket, TicketStatus
+from services.tickets import rules
 from services.tickets.machine import Action, next_status
 from services.tickets.queries import TicketPage
 
@@ -327,7 +328,9 @@ def page_data(page: TicketPage, now: datetime, settings: Settings) -> dict[str, 
         "place": (ticket.place or "") if ticket.location == "public" else "",
         "description": labels.short(ticket.description, 500),
         "photos": sum(1 for m in page.media if m.kind == "photo" and m.by == "resident"),
-        "visit_window": ticket.visit_window or "",
+        "visit_window": rules.visit_shown(
+            ticket.kind, ticket.location, ticket.urgency, ticket.visit_window
+        ),
         "anonymous": ticket.anonymous,
         "reason": ticket.reject_reason or "",
         "rating": ticket.rating,

@@ -18,6 +18,7 @@ from handlers.tickets.form import (
     WizAction,
     WizardCb,
     asks_visit,
+    visit_shown,
 )
 from handlers.ui import (
     address_text,
@@ -255,8 +256,9 @@ def summary_text(_: Translator, data: dict[str, Any]) -> str:
         lines.append(_("🎤 With a voice note"))
     lines.append(_("Photos: {count}", count=int(data.get("photos") or 0)))
     lines.append(_("Urgency: {urgency}", urgency=labels.urgency_name(_, data["urgency"])))
-    if asks_visit(data):
-        lines.append(_("Visit: {window}", window=labels.window_name(_, data.get("visit_window"))))
+    visit = visit_shown(data)
+    if visit:
+        lines.append(_("Visit: {window}", window=labels.window_name(_, visit)))
     elif kind == "complaint":
         lines.append(
             _("Anonymous to staff: yes") if data.get("anonymous") else _("Anonymous to staff: no")

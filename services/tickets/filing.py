@@ -104,7 +104,11 @@ async def create(
         location=draft.location,
         place=(draft.place or "").strip() or None,
         description=draft.description.strip(),
-        visit_window=draft.visit_window if rules.asks_visit(draft.kind, draft.location) else None,
+        visit_window=(
+            draft.visit_window
+            if rules.asks_visit(draft.kind, draft.location, draft.urgency)
+            else None
+        ),
         duplicate_of=duplicate,
         created_at=now,
         updated_at=now,

@@ -30,7 +30,7 @@ from models import (
 )
 from services import outbox
 from services.outbox import Recipient
-from services.tickets import topics
+from services.tickets import rules, topics
 from services.tickets.machine import staff_actions
 
 GROUP_PURPOSES = {
@@ -105,7 +105,9 @@ async def alert_data(session: AsyncSession, ticket: Ticket, *, now: datetime) ->
         "place": ticket.place or "",
         "description": ticket.description,
         # No visit time for a public place (nobody need be in); "any" for a home without one.
-        "visit_window": ticket.visit_window or ("any" if ticket.location == "home" else ""),
+        "visit_window": rules.visit_shown(
+            ticket.kind, ticket.location, ticket.urgency, ticket.visit_window
+        ),
         "photos": int(photos or 0),
         "assignee": assignee.name if assignee else "",
         "last_action": last.action if last else "",

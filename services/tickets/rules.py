@@ -22,9 +22,23 @@ VISIT_WINDOWS = (
 )
 
 
-def asks_visit(kind: str, location: str | None) -> bool:
-    """A visit time matters for a repair in the home: nobody need be in for a stairwell."""
-    return kind == TicketKind.repair and location == "home"
+VISIT_AT_ONCE = "asap"  # shown, never chosen: an urgent repair at home is attended at once
+
+
+def asks_visit(kind: str, location: str | None, urgency: str | None = None) -> bool:
+    """A visit time matters for a repair in the home (nobody need be in for a stairwell),
+    unless it is urgent: then someone comes at once, and asking would only hold them up."""
+    return kind == TicketKind.repair and location == "home" and urgency != Urgency.urgent
+
+
+def visit_shown(kind: str, location: str | None, urgency: str | None, window: str | None) -> str:
+    """The visit time as people read it: the window chosen ("any" when none was),
+    VISIT_AT_ONCE for an urgent repair at home, "" when nobody need be in."""
+    if kind != TicketKind.repair or location != "home":
+        return ""
+    if urgency == Urgency.urgent:
+        return VISIT_AT_ONCE
+    return window or "any"
 
 
 MAX_PHOTOS = 5

@@ -226,23 +226,33 @@ async def test_unaccepted_urgent_ticket_escalates_once(db: Database) -> None:
         assert (await session.get(Ticket, ticket.id)).escalated_at == later
 
 
-async def test_a_visit_time_is_kept_only_for_a_repair_in_the_home(db: Database) -> None:
+async def test_a_visit_time_is_kept_only_for_an_ordinary_repair_in_the_home(db: Database) -> None:
     await _estate_with_residents(db)
     async with db.sessions() as session:
         person = await _person(session, 51001)
         kept = {}
-        for location, place in (("home", None), ("public", "3栋楼道")):
+        for location, place, urgency in (
+            ("home", None, Urgency.normal),
+            ("public", "3栋楼道", Urgency.normal),
+            ("home", None, Urgency.urgent),
+        ):
             draft = TicketDraft(
                 kind=TicketKind.repair,
                 category="electrical",
                 description="灯不亮",
                 location=location,
                 place=place,
+                urgency=urgency,
                 visit_window="today_morning",
             )
             ticket = await create(session, person=person, now=NOON, settings=SETTINGS, draft=draft)
-            kept[location] = ticket.visit_window
-    assert kept == {"home": "today_morning", "public": None}
+            kept[location, urgency.value] = ticket.visit_window
+    # an urgent repair is attended at once: no time is kept (and none was asked for)
+    assert kept == {
+        ("home", "normal"): "today_morning",
+        ("public", "normal"): None,
+        ("home", "urgent"): None,
+    }
 
 
 async def test_daily_limit_and_duplicates(db: Database) -> None:
