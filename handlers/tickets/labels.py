@@ -15,8 +15,17 @@ from core.formatting import format_datetime
 
 DANGER = N_("⚠️ If anyone is in danger, please call 119 (fire), 120 (ambulance) or 110 first.")
 # What to do at once, before anyone from the property office can arrive, for the emergencies
-# whose first minutes matter most (shown under DANGER).
+# whose first minutes matter most (shown under DANGER, and only when the report sounds urgent:
+# a dripping tap needs no talk of the main valve).
 SAFETY_STEPS = {
+    "plumbing": N_(
+        "💧 Water pouring out: close your home's main water valve (usually next to the water "
+        "meter), and keep away from sockets and switches the water reaches."
+    ),
+    "electrical": N_(
+        "⚡ Sparks or smoke: if you can do it safely, switch off the power at your home's "
+        "breaker box. Never pour water on an electrical fire."
+    ),
     "gas": N_(
         "🔥 Smell of gas: do not switch lights or appliances on or off, and light nothing. "
         "Open the windows, leave, and call the gas company's emergency line from outside."

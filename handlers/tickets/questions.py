@@ -198,7 +198,7 @@ def render_ask_urgency(ctx: RenderContext) -> Rendered:
             [_button(urgent, WizAction.urgency, "urgent")],
         ]
     steps = labels.SAFETY_STEPS.get(data.get("category") or "")
-    if steps:  # gas and lifts: what to do at once, whatever the answer
+    if steps and data.get("urgent_suggested"):  # what to do at once, whatever the answer
         lines.append(_(steps))
     return Rendered(_with_hint(_, data, "\n\n".join(lines)), _markup([*rows, _cancel_row(_)]))
 

@@ -278,6 +278,9 @@ async def test_a_gas_smell_or_a_trapped_lift_gets_what_to_do_first(product: Prod
     await sim.send(LI, "someone is trapped in the lift")
     lift = await sim.wait_text(LI, "lift", "119")
     assert "call 96333" in text_of(lift), text_of(lift)
+    await sim.send(ZHANG, "水管爆了 水漫了一地")
+    flood = await sim.wait_text(ZHANG, "水管/下水道", "119")
+    assert "总水阀" in text_of(flood), text_of(flood)
     # an ordinary lift fault is offered without the emergency steps
     await sim.send(ZHANG, "电梯又坏了")
     ordinary = await sim.wait_text(ZHANG, "电梯")
