@@ -76,6 +76,8 @@ def render_created(ctx: RenderContext) -> Rendered:
         )
     if data.get("urgent"):  # the office is on its way; until then, what to do at once
         lines += ["", *labels.safety_lines(_, data.get("category"))]
+        if data.get("hotline"):
+            lines.append(_("Property office hotline: {hotline}", hotline=data["hotline"]))
     lines += ["", _("To see it any time, tap “📋 My tickets”.")]
     return Rendered("\n".join(lines), _see_button(_, data))
 

@@ -137,6 +137,7 @@ async def create(
         now=now,
         duplicate=bool(duplicate),
         urgent=ticket.urgency == Urgency.urgent,
+        hotline=building.community.hotline,  # loaded with the person
     )
     if settings.auto_assign:
         await _auto_assign(session, ticket, now=now)

@@ -275,6 +275,7 @@ async def test_a_gas_smell_or_a_trapped_lift_gets_what_to_do_first(product: Prod
     await press(sim, ZHANG, summary, wiz(WizAction.submit))
     receipt = await sim.wait_text(ZHANG, "工单号：BX-")
     assert "119" in text_of(receipt) and "不要开关电灯和电器" in text_of(receipt)
+    assert "物业服务中心电话：0571-8888 6666" in text_of(receipt), text_of(receipt)
     await sim.send(LI, "someone is trapped in the lift")
     lift = await sim.wait_text(LI, "lift", "119")
     assert "call 96333" in text_of(lift), text_of(lift)
