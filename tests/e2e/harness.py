@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import httpx
 
 Message = dict[str, Any]
+T = TypeVar("T")
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+async def settled(probe: Callable[[], Awaitable[T]], expected: T, timeout: float = 5.0) -> T:
+    """What `probe` reads once it equals `expected`, or once `timeout` has passed (then the
+    caller's assertion fails on it). A button is answered from inside its update's
+    transaction, so what that transaction writes lands a moment after the answer."""
+    step = 0.05
+    for _ in range(round(timeout / step)):
+        found = await probe()
+        if found == expected:
+            return found
+        await asyncio.sleep(step)
+    return await probe()
 
 
 def buttons(message: Message) -> list[tuple[str, str]]:

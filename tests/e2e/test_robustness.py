@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from models import AuditEntry, BindingRequest, FsmRecord, Resident
 from services.demo import DISPATCH_GROUP_ID
 from tests.e2e.conftest import WEBHOOK_SECRET, Product, product_settings, start_product
-from tests.e2e.harness import buttons, text_of
+from tests.e2e.harness import buttons, settled, text_of
 
 ZHANG, LI, WANG = 10001, 10002, 10003
 GROUP = int(DISPATCH_GROUP_ID)
@@ -154,15 +154,16 @@ async def test_a_resident_pressing_the_staff_approve_button_is_refused_and_audit
     answer = await _answered(sim, press["callback_query_id"])
     assert answer["answered"] and "不能进行这项操作" in (answer.get("text") or "")
     assert await _count(product, Resident) == 0
-    assert (
-        await _count(
+    decided = await settled(
+        lambda: _count(
             product,
             AuditEntry,
             AuditEntry.action == "binding.decide",
             AuditEntry.outcome == "refused",
-        )
-        == 1
+        ),
+        1,
     )
+    assert decided == 1
 
     # a technician is staff, but not allowed to approve bindings either
     await sim.user(900004, "孙师傅")

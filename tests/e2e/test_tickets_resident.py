@@ -26,7 +26,7 @@ from services.tickets.filing import TicketDraft, create
 from services.tickets.lifecycle import act, add_message
 from services.tickets.machine import Action
 from tests.e2e.conftest import Product
-from tests.e2e.harness import Message, Sim, buttons, text_of
+from tests.e2e.harness import Message, Sim, buttons, settled, text_of
 
 ZHANG, LI = 10001, 10002  # 张阿姨 owns 1栋1单元101 (roster phone); Mr Li reads English
 DISPATCHER, TECHNICIAN = 900002, 900004
@@ -496,20 +496,26 @@ async def test_a_forged_button_for_another_homes_ticket_is_refused_and_audited(
         answer = await sim.callback_answer(forged["callback_query_id"], wait=10)
         assert "not one of yours" in (answer["text"] or "")
     assert (await ticket_by_number(product, ticket.number)).status == TicketStatus.new
-    refused = await count(
-        product,
-        AuditEntry,
-        AuditEntry.action == "ticket.cancel",
-        AuditEntry.outcome == "refused",
-        AuditEntry.subject_id == ticket.id,
+    refused = await settled(
+        lambda: count(
+            product,
+            AuditEntry,
+            AuditEntry.action == "ticket.cancel",
+            AuditEntry.outcome == "refused",
+            AuditEntry.subject_id == ticket.id,
+        ),
+        1,
     )
     assert refused == 1
-    looked = await count(
-        product,
-        AuditEntry,
-        AuditEntry.action == "ticket.view",
-        AuditEntry.outcome == "refused",
-        AuditEntry.subject_id == ticket.id,
+    looked = await settled(
+        lambda: count(
+            product,
+            AuditEntry,
+            AuditEntry.action == "ticket.view",
+            AuditEntry.outcome == "refused",
+            AuditEntry.subject_id == ticket.id,
+        ),
+        1,
     )
     assert looked == 1
     # nothing of Zhang's ticket reached Mr Li
