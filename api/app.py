@@ -12,7 +12,6 @@ from aiogram.types import Update
 from fastapi import FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
-from sqlalchemy import text
 
 from api import broadcasts
 from api import outbox as outbox_routes
@@ -52,8 +51,7 @@ def create_api(
     async def health() -> JSONResponse:
         """Up, and the database answers."""
         try:
-            async with db.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            await db.ping()
         except Exception:
             log.exception("health check: database unreachable")
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)

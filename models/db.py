@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -78,6 +78,16 @@ class Database:
         if session.info.pop("outbox_dirty", False):
             for hook in self._commit_hooks:
                 hook()
+
+    async def ping(self) -> None:
+        """One statement to the database; raises when it does not answer.
+
+        Through a session, as all our code reaches the database: on SQLite the statement runs
+        at once in the event loop's thread (models.sqlite_driver), and `AsyncConnection.execute`
+        refuses a statement that never awaited (sqlalchemy.exc.AwaitRequired).
+        """
+        async with self.sessions() as session:
+            await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -11,6 +11,10 @@ What must never stall the event loop is waiting for another process's lock (a `l
 importing households while the bot runs). So the connection's own busy timeout is short, and
 `begin_immediate()` waits for the write lock with asyncio sleeps. Every transaction starts
 with it (models.db); in WAL mode a transaction that holds the write lock does not wait again.
+
+Because statements never wait, SQLAlchemy's `AsyncConnection.execute` (which insists that a
+statement awaited something, raising AwaitRequired otherwise) cannot be used on this engine:
+go through a session (`Database.sessions`, `Database.ping`) or `AsyncConnection.run_sync`.
 """
 
 from __future__ import annotations

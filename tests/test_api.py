@@ -154,3 +154,9 @@ async def test_night_time_preview_says_when_it_will_go(db: Database) -> None:
         ).json()
     assert normal["goes_out_at"].startswith("2026-11-24T00:30:00")  # 08:30 in Shanghai
     assert urgent["goes_out_at"].startswith("2026-11-23T14:00:00")
+
+
+async def test_health_says_the_database_answers(api) -> None:  # type: ignore[no-untyped-def]
+    client, _tokens = api
+    response = await client.get("/health")
+    assert (response.status_code, response.json()) == (200, {"status": "ok", "database": "ok"})
