@@ -13,7 +13,7 @@ from bot.i18n import LANGUAGE_NAMES, LOCALES, Translator
 from bot.notices import RenderContext, Rendered, notices
 from bot.replies import Replier
 from bot.routing import Routes
-from handlers.ui import BTN_HELP, BTN_LANGUAGE, Button, kind_of, menu_keyboard
+from handlers.ui import BTN_HELP, BTN_LANGUAGE, Button, kind_of, menu_keyboard, private
 from services import identities
 from services.identities import Person
 
@@ -168,8 +168,6 @@ def render_common_error(ctx: RenderContext) -> Rendered:
 
 
 # --- handlers ------------------------------------------------------------------------------
-
-private = F.chat.type == "private"
 
 
 @router.message(private, Command("menu"))

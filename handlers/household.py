@@ -15,14 +15,22 @@ from bot.notices import RenderContext, Rendered, notices
 from bot.replies import Replier
 from bot.routing import Routes
 from core.clock import Clock
-from handlers.ui import BTN_HOME, ROLE_AS, ROLE_NAMES, Button, address_text, error_text, kind_of
+from handlers.ui import (
+    BTN_HOME,
+    ROLE_AS,
+    ROLE_NAMES,
+    Button,
+    address_text,
+    error_text,
+    kind_of,
+    private,
+)
 from models import ResidentRole
 from services import onboarding
 from services.errors import DomainError
 from services.identities import Person, address_of
 
 router = Routes("household")
-private = F.chat.type == "private"
 
 
 class HomeAction(enum.StrEnum):

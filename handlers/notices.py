@@ -26,13 +26,12 @@ from bot.routing import Routes
 from core.clock import Clock
 from core.formatting import format_datetime
 from core.settings import Settings
-from handlers.ui import BTN_NOTICES, Button, error_text
+from handlers.ui import BTN_NOTICES, Button, error_text, private
 from services import broadcasts, notice_board
 from services.errors import DomainError
 from services.identities import Person
 
 router = Routes("notices")
-private = F.chat.type == "private"
 PER_PAGE = 5
 BUTTON_TITLE_MAX = 40  # an inline button shows about this much on a phone
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from aiogram import F
 from aiogram.filters import Filter
 from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
 
@@ -13,6 +14,11 @@ from bot.notices import RenderContext, Rendered, notices
 from services.identities import Person
 
 # Main-menu buttons. Pressing one sends its text, so handlers match every language's text.
+# Filters most handlers share.
+private = F.chat.type == "private"
+not_command = ~F.text.startswith("/")  # also true for photos, voice notes, stickers…
+typed = F.text & not_command  # words, not a command typed mid-conversation
+
 BTN_HOME = N_("🏠 My home")
 BTN_NOTICES = N_("📢 Notices")
 BTN_REPAIR = N_("🔧 Repair")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F
 from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Translator
@@ -18,9 +17,6 @@ from handlers.ui import error_text
 from services.errors import DomainError
 
 router = Routes("broadcast")
-private = F.chat.type == "private"
-not_command = ~F.text.startswith("/")  # also true for photos, stickers…
-typed = F.text & not_command  # commands typed mid-flow go to their own handlers
 
 
 async def edit_pressed(query: CallbackQuery, reply: Replier, notice: str, **data: Any) -> None:

@@ -22,13 +22,7 @@ from bot.i18n import Translator
 from bot.replies import Replier
 from core.clock import Clock, as_utc
 from core.settings import Settings
-from handlers.broadcast.base import (
-    edit_pressed,
-    no_longer_valid,
-    private,
-    router,
-    typed,
-)
+from handlers.broadcast.base import edit_pressed, no_longer_valid, router
 from handlers.broadcast.buttons import (
     AUDIENCE_NAMES,
     EXPIRY_DAYS,
@@ -51,7 +45,7 @@ from handlers.broadcast.buttons import (
 from handlers.broadcast.composer import Composer, answered, estates_of, may_broadcast
 from handlers.broadcast.states import Compose, Section
 from handlers.notices import TEMPLATE_NAMES
-from handlers.ui import kind_of
+from handlers.ui import kind_of, private, typed
 from services import onboarding
 from services.broadcasts import BODY_MAX, CAPTION_BODY_MAX, TEMPLATES, TITLE_MAX
 from services.identities import Person

@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.replies import Replier
 from core.clock import Clock
 from core.settings import Settings
-from handlers.broadcast.base import not_command, private, router
+from handlers.broadcast.base import router
 from handlers.broadcast.composer import Composer
 from handlers.broadcast.states import BUTTON_STATES, Compose
+from handlers.ui import not_command, private
 
 
 @router.message(private, Compose.title, not_command)

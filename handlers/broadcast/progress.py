@@ -21,11 +21,11 @@ from bot.replies import Replier
 from core.clock import Clock
 from core.formatting import format_datetime
 from core.settings import Settings
-from handlers.broadcast.base import alert, private, router
+from handlers.broadcast.base import alert, router
 from handlers.broadcast.buttons import ProgressAction, ProgressCb, button, markup
 from handlers.broadcast.composer import estates_of, may_broadcast
 from handlers.notices import TEMPLATE_NAMES, short, title_text
-from handlers.ui import kind_of
+from handlers.ui import kind_of, private
 from models import Broadcast, BroadcastStatus, Staff
 from services import broadcast_progress, broadcast_reports, broadcasts
 from services.broadcasts import TEMPLATES

@@ -12,20 +12,8 @@ from bot.i18n import Translator
 from bot.replies import Replier
 from core.clock import Clock
 from core.settings import Settings
-from handlers.onboarding.common import (
-    JoinAction,
-    JoinCb,
-    Joining,
-    close_question,
-    private,
-    router,
-)
-from handlers.ui import (
-    BTN_ENTER_CODE,
-    Button,
-    error_text,
-    kind_of,
-)
+from handlers.onboarding.common import JoinAction, JoinCb, Joining, close_question, router
+from handlers.ui import BTN_ENTER_CODE, Button, error_text, kind_of, private
 from models import ResidentRole
 from services import onboarding
 from services.errors import DomainError

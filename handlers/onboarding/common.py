@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 
-from aiogram import F
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -13,7 +12,6 @@ from bot.replies import Replier
 from bot.routing import Routes
 
 router = Routes("onboarding")
-private = F.chat.type == "private"
 
 
 class Joining(StatesGroup):

@@ -17,12 +17,9 @@ from handlers.onboarding.common import (
     JoinCb,
     Joining,
     close_question,
-    private,
     router,
 )
-from handlers.ui import (
-    error_text,
-)
+from handlers.ui import error_text, private
 from models import ResidentRole
 from services import onboarding
 from services.errors import DomainError

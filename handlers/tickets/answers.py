@@ -26,15 +26,13 @@ from handlers.tickets.form import (
     media_of,
     view,
 )
+from handlers.ui import not_command, private, typed
 from models import TicketKind
 from services import matcher
 from services.identities import Person
 from services.tickets import rules
 
 router = Routes("tickets_answers")
-private = F.chat.type == "private"
-not_command = ~F.text.startswith("/")  # also true for photos, voice notes, stickers…
-typed = F.text & not_command  # commands typed mid-form go to their own handlers
 
 
 # --- handlers: typed answers, voice notes and photos -----------------------------------------

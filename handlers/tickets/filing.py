@@ -39,20 +39,13 @@ from handlers.tickets.form import (
     next_state,
     view,
 )
-from handlers.ui import (
-    BTN_COMPLAINT,
-    BTN_REPAIR,
-    Button,
-    error_text,
-    kind_of,
-)
+from handlers.ui import BTN_COMPLAINT, BTN_REPAIR, Button, error_text, kind_of, private
 from models import TicketKind, Urgency
 from services.errors import DomainError
 from services.identities import Person
 from services.tickets import filing, rules
 
 router = Routes("tickets_filing")
-private = F.chat.type == "private"
 
 
 # --- moving through the form ---------------------------------------------------------------

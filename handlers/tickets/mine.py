@@ -37,7 +37,7 @@ from handlers.tickets.pages import (
     page_data,
     zone_of,
 )
-from handlers.ui import BTN_TICKETS, Button, error_text, kind_of
+from handlers.ui import BTN_TICKETS, Button, error_text, kind_of, not_command, private, typed
 from services.errors import DomainError
 from services.identities import Person
 from services.tickets import lifecycle, queries
@@ -45,9 +45,6 @@ from services.tickets.machine import Action, next_status
 from services.tickets.media import MediaIn
 
 router = Routes("tickets_mine")
-private = F.chat.type == "private"
-not_command = ~F.text.startswith("/")
-typed = F.text & not_command
 
 
 class Following(StatesGroup):

@@ -35,15 +35,13 @@ from core.clock import Clock
 from handlers.tickets import labels
 from handlers.tickets.filing import begin
 from handlers.tickets.form import media_of
-from handlers.ui import kind_of, menu_keyboard
+from handlers.ui import kind_of, menu_keyboard, not_command, private
 from models import TicketKind
 from services import matcher
 from services.identities import Person
 from services.tickets import rules
 
 router = Routes("tickets_offers")
-private = F.chat.type == "private"
-not_command = ~F.text.startswith("/")
 OFFER_KEPT = timedelta(minutes=10)  # photos sent within this time join a pending offer
 
 

@@ -17,7 +17,7 @@ from core.settings import Settings
 from handlers.tickets import labels
 from handlers.tickets.access import page_for, tell_if_not_reporter
 from handlers.tickets.pages import TicketAction, TicketCb, brief, ok_id, page_data
-from handlers.ui import error_text
+from handlers.ui import error_text, not_command, private, typed
 from models import Ticket
 from services.errors import DomainError
 from services.identities import Person
@@ -25,9 +25,6 @@ from services.tickets import lifecycle, notify, queries, rating
 from services.tickets.machine import Action, next_status
 
 router = Routes("tickets_rate")
-private = F.chat.type == "private"
-not_command = ~F.text.startswith("/")
-typed = F.text & not_command
 
 
 class Rating(StatesGroup):

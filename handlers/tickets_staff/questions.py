@@ -38,10 +38,10 @@ from handlers.tickets_staff.base import (
     TicketCb,
     View,
     in_group,
-    private,
     refusal,
     router,
 )
+from handlers.ui import private
 from models import Ticket
 from services.errors import DomainError
 from services.identities import Person

@@ -13,16 +13,8 @@ from bot.replies import Replier
 from core.clock import Clock
 from core.settings import Settings
 from handlers.tickets_staff import views
-from handlers.tickets_staff.base import (
-    MAX_ID,
-    Act,
-    QueueCb,
-    QueueStep,
-    TicketCb,
-    private,
-    refusal,
-    router,
-)
+from handlers.tickets_staff.base import MAX_ID, Act, QueueCb, QueueStep, TicketCb, refusal, router
+from handlers.ui import private
 from services.errors import DomainError
 from services.identities import Person
 
