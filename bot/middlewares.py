@@ -25,7 +25,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import TelegramObject, Update
 from sqlalchemy import bindparam, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import current_session
 from bot.fsm import DatabaseStorage, record_key
@@ -75,22 +76,9 @@ class DatabaseMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        bot_id = data["bot"].id
+        row = {"bot_id": data["bot"].id, "update_id": event.update_id, "at": self._clock.now()}
         async with self._db.sessions() as session:
-            # The first write of the transaction: a duplicate waits here for the first to
-            # commit (unique key), then finds it and stops. Rolled back with a failed handler,
-            # so a redelivery of an update that crashed is tried again. (A plain INSERT: the
-            # row is never read back, so the unit of work has nothing to track.)
-            try:
-                await session.execute(
-                    _PROCESSED,
-                    {"bot_id": bot_id, "update_id": event.update_id, "at": self._clock.now()},
-                )
-            except IntegrityError:
-                await session.rollback()
-                log.info(
-                    "duplicate update skipped", extra={"fields": {"update_id": event.update_id}}
-                )
+            if not await _record_update(session, row):
                 return None
             token = current_session.set(session)
             try:
@@ -103,6 +91,31 @@ class DatabaseMiddleware(BaseMiddleware):
                 raise
             finally:
                 current_session.reset(token)
+
+
+async def _record_update(session: AsyncSession, row: dict[str, Any]) -> bool:
+    """Record the update as processed: the first write of its transaction. False for one
+    already processed: a duplicate waits here for the first to commit (unique key), then
+    finds it and stops. Rolled back with a failed handler, so a redelivery of an update that
+    crashed is tried again. (A plain INSERT: the row is never read back, so the unit of work
+    has nothing to track.)"""
+    for attempt in (1, 2):
+        try:
+            await session.execute(_PROCESSED, row)
+            return True
+        except IntegrityError:
+            await session.rollback()
+            log.info("duplicate update skipped", extra={"fields": {"update_id": row["update_id"]}})
+            return False
+        except DBAPIError as error:
+            # A pooled connection the server had closed (models/db.py pings only those idle a
+            # while). Nothing has happened yet: run again on a new connection, SQLAlchemy
+            # having dropped the dead ones.
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+            await session.rollback()
+            log.warning("database connection lost; the update runs on a new one")
+    raise AssertionError("unreachable")
 
 
 _PERSON = identities.person_query()

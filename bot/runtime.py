@@ -48,7 +48,12 @@ class Runtime:
     async def serve(self) -> None:
         settings = self.settings
         await upgrade_async(settings.database.url)
-        self.db = db = Database(settings.database.url, echo=settings.database.echo)
+        self.db = db = Database(
+            settings.database.url,
+            echo=settings.database.echo,
+            pool_size=settings.database.pool_size,
+            ping_after_idle=settings.database.ping_after_idle_seconds,
+        )
         catalogue = Catalogue(default=settings.locale.default)
         simulator = self._simulator()
         self.bot = bot = build_bot(settings)

@@ -43,6 +43,10 @@ DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 class DatabaseSettings(Section):
     url: str = "sqlite+aiosqlite:///var/linli.db"
     echo: bool = False
+    # PostgreSQL: connections per process, and how long one may sit unused before it is
+    # checked with a ping.
+    pool_size: int = Field(default=10, ge=1)
+    ping_after_idle_seconds: float = Field(default=0.5, ge=0)
 
     @field_validator("url")
     @classmethod

@@ -23,7 +23,7 @@ PG_URL = os.environ.get("LINLI_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
-def _admin_dsn(url: str, database: str | None = None) -> str:
+def admin_dsn(url: str, database: str | None = None) -> str:
     parsed = make_url(url).set(drivername="postgresql")
     if database:
         parsed = parsed.set(database=database)
@@ -52,7 +52,7 @@ class Templates:
         import asyncpg
 
         assert PG_URL
-        admin = await asyncpg.connect(_admin_dsn(PG_URL))
+        admin = await asyncpg.connect(admin_dsn(PG_URL))
         try:
             if self.pg_template is None:
                 name = f"linli_tpl_{self.run_id}"
@@ -72,7 +72,7 @@ class Templates:
         import asyncpg
 
         assert PG_URL
-        admin = await asyncpg.connect(_admin_dsn(PG_URL))
+        admin = await asyncpg.connect(admin_dsn(PG_URL))
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:

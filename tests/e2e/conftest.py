@@ -59,10 +59,16 @@ async def sim(simulator: Server) -> AsyncIterator[Sim]:
     await client.close()
 
 
-def product_settings(database_url: str, simulator_url: str, **overrides: Any) -> Settings:
+def product_settings(
+    database_url: str,
+    simulator_url: str,
+    *,
+    database: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> Settings:
     return load_settings(
         None,
-        database={"url": database_url},
+        database={"url": database_url, **(database or {})},
         telegram={
             "token": DEMO_TOKEN,
             "api_base": simulator_url,
