@@ -95,7 +95,9 @@ def derive_traditional(directory: Path = LOCALE_DIR) -> Path:
     """Write zh_Hant/messages.po from zh_Hans with OpenCC (simplified → traditional)."""
     import opencc
 
-    convert = opencc.OpenCC("s2t").convert
+    # Taiwan's standard characters (為, 裡, 著), which Hong Kong readers read as well; plain
+    # "s2t" gives OpenCC's own forms (爲, 裏, 着), which neither writes.
+    convert = opencc.OpenCC("s2tw").convert
     source = _read(_po_path(directory, "zh_Hans"), "zh_Hans")
     target = Catalog(locale="zh_TW", project="linli", charset="utf-8", fuzzy=False)
     for message in source:

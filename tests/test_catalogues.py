@@ -36,6 +36,9 @@ def test_traditional_chinese_is_derived_from_simplified() -> None:
     traditional = catalogue.get("zh_Hant")("Cancelled. Back to the menu.")
     assert simplified == "🏠 我的家"
     assert "選單" in traditional or "菜單" in traditional or "返回" in traditional
+    # Taiwan's standard forms, not OpenCC's own (爲): as residents who read traditional write.
+    switched = catalogue.get("zh_Hant")("Language set to {language}.", language="繁體中文")
+    assert "為" in switched and "爲" not in switched
 
 
 def test_language_comes_from_choice_then_app_then_default() -> None:
