@@ -47,6 +47,9 @@ class DemoInfo:
     personas: list[Persona] = field(default_factory=list)
 
 
+ZHANG_ROSTER_NAME = "张桂英"
+
+
 def _name(rng: random.Random) -> str:
     return rng.choice(_SURNAMES) + rng.choice(_GIVEN)
 
@@ -119,6 +122,8 @@ async def seed_demo(session: AsyncSession, *, now: datetime) -> DemoInfo:
         session, community=COMMUNITY, building="2栋", unit="1单元", room="301"
     )
     assert roster_home is not None and code_home is not None
+    # 张阿姨's home is on the roster under her own name, so "My home" reads as her own.
+    roster_home.owner_name = ZHANG_ROSTER_NAME
     personas = [
         Persona(
             10001,

@@ -166,3 +166,4 @@ async def test_my_home_lists_members_and_gives_the_owner_the_code(product: Produ
     home = await _household(product, "1栋", "1单元", "101")
     overview = await sim.wait_text(ZHANG, home.binding_code)
     assert f"start={home.binding_code}" in text_of(overview)
+    assert "张桂英 · 业主（您）" in text_of(overview)  # the demo roster names her
