@@ -62,6 +62,13 @@ class IsResident(Filter):
         return person is not None and person.resident is not None
 
 
+class IsGuest(Filter):
+    """The sender is neither linked to a household nor staff: someone still to join."""
+
+    async def __call__(self, event: TelegramObject, person: Person | None = None) -> bool:
+        return kind_of(person) == "guest"
+
+
 class SoundsLikeProblem(Filter):
     """Free text the matcher reads as a repair or a complaint; hands the match on."""
 
@@ -108,6 +115,25 @@ def render_offer(ctx: RenderContext) -> Rendered:
         ]
     rows.append([_offer_button(_("✗ No, thanks"), OfferAction.no)])
     return Rendered("\n\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@notices.register("ticket_offer.join_first")
+def render_join_first(ctx: RenderContext) -> Rendered:
+    """A problem typed by someone not yet linked to a home: how to join, and in an emergency
+    what to do at once (that cannot wait for a binding)."""
+    _ = ctx._
+    data = ctx.data
+    lines = [
+        _(
+            "It sounds like {topic}. To report it here, first join your home: type your "
+            "8-character binding code or tap “Share my phone number”. No code? Ask the "
+            "property office or the home's owner.",
+            topic=labels.topic(_, data.get("kind") or "", data.get("category")),
+        )
+    ]
+    if data.get("urgent_hint"):
+        lines += labels.safety_lines(_, data.get("category"))
+    return Rendered("\n\n".join(lines), menu_keyboard(_, "guest"))
 
 
 def _offer_button(text: str, action: OfferAction) -> InlineKeyboardButton:
@@ -187,6 +213,17 @@ async def offer_for_text(
     }
     await state.set_data({"offer": offer})
     await reply("ticket_offer.ask", **_offer_view(offer))
+
+
+@router.message(private, StateFilter(None), F.text, not_command, IsGuest(), SoundsLikeProblem())
+async def join_first(message: Message, match: matcher.Match, reply: Replier) -> None:
+    """A problem typed before joining a home: say how to join, not "I didn't understand"."""
+    await reply(
+        "ticket_offer.join_first",
+        kind=match.kind,
+        category=match.category,
+        urgent_hint=match.urgent_hint,
+    )
 
 
 @router.message(private, StateFilter(None), F.photo | F.voice, IsResident())

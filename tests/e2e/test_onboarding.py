@@ -167,3 +167,17 @@ async def test_my_home_lists_members_and_gives_the_owner_the_code(product: Produ
     overview = await sim.wait_text(ZHANG, home.binding_code)
     assert f"start={home.binding_code}" in text_of(overview)
     assert "张桂英 · 业主（您）" in text_of(overview)  # the demo roster names her
+
+
+async def test_a_problem_typed_before_joining_says_how_to_join_and_what_to_do_first(
+    product: Product,
+) -> None:
+    sim = product.sim
+    await sim.send(WANG, "电梯里有人被困住了")
+    trapped = text_of(await sim.wait_text(WANG, "请先绑定您的家"))
+    assert "电梯" in trapped and "96333" in trapped and "119" in trapped, trapped
+    await sim.send(WANG, "水龙头有点滴水")  # not an emergency: no emergency steps
+    dripping = text_of(await sim.wait_text(WANG, "水管/下水道", "请先绑定您的家"))
+    assert "119" not in dripping, dripping
+    await sim.send(WANG, "你好")  # small talk is still the plain catch-all
+    await sim.wait_text(WANG, "没看明白", "绑定码")
