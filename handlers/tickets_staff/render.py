@@ -13,6 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.notices import RenderContext, Rendered, notices
+from core.phone import mask_phone
 from handlers.tickets.labels import category_name, window_name
 from handlers.tickets_staff.base import (
     BUTTONS,
@@ -61,8 +62,9 @@ def _last_action(_: Translator, data: dict[str, Any]) -> str | None:
     return None
 
 
-def ticket_lines(_: Translator, data: dict[str, Any]) -> list[str]:
-    """The ticket's details, one fact a line, as every staff view shows them."""
+def ticket_lines(_: Translator, data: dict[str, Any], *, private: bool = False) -> list[str]:
+    """The ticket's details, one fact a line, as every staff view shows them. The reporter's
+    phone is whole in a private chat (the assignee calls them), masked in a group."""
     lines = []
     if data.get("urgency") == "urgent":
         lines.append(_("🔴 URGENT"))
@@ -80,6 +82,8 @@ def ticket_lines(_: Translator, data: dict[str, Any]) -> list[str]:
         lines.append(f"📍 {address or '—'}")
         if data.get("reporter"):
             lines.append(_("👤 {name}", name=data["reporter"]))
+        if data.get("phone"):
+            lines.append(f"📞 {data['phone'] if private else mask_phone(data['phone'])}")
     if data.get("location") == "public" and data.get("place"):
         lines.append(_("🏞 Public place: {place}", place=data["place"]))
     if data.get("description"):
@@ -177,7 +181,11 @@ def render_photos(ctx: RenderContext) -> Rendered:
 def _card(ctx: RenderContext) -> Rendered:
     _ = ctx._
     data = ctx.data
-    lines = [_("🔧 A job for you: {number}", number=data["number"]), "", *ticket_lines(_, data)]
+    lines = [
+        _("🔧 A job for you: {number}", number=data["number"]),
+        "",
+        *ticket_lines(_, data, private=True),
+    ]
     buttons = action_buttons(_, data, View.card, only=(Act.start, Act.finish))
     detail = button(
         _("📋 Details"),

@@ -77,7 +77,7 @@ def render_picker(ctx: RenderContext) -> Rendered:
     back = button(
         _("← Back"), TicketCb(action=Act.back, ticket_id=data["ticket_id"], view=view).pack()
     )
-    lines = ticket_lines(_, data)
+    lines = ticket_lines(_, data, private=view != View.group)
     if people:
         lines += ["", _("Assign {number} to:", number=data["number"])]
     else:
@@ -90,7 +90,7 @@ def render_detail(ctx: RenderContext) -> Rendered:
     """One ticket opened from /queue: details, history with internal notes, the actions."""
     _ = ctx._
     data = ctx.data
-    lines = [*ticket_lines(_, data), "", _("History:")]
+    lines = [*ticket_lines(_, data, private=True), "", _("History:")]
     history = data.get("history") or []
     if len(history) > HISTORY_LINES:
         lines.append(_("(… {count} earlier entries)", count=len(history) - HISTORY_LINES))

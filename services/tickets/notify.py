@@ -21,6 +21,7 @@ from models import (
     Household,
     OutboxKind,
     Resident,
+    ResidentRole,
     Staff,
     StaffGroup,
     Ticket,
@@ -55,12 +56,24 @@ async def groups_for(session: AsyncSession, ticket: Ticket) -> list[StaffGroup]:
     ]
 
 
+def _phone_of(resident: Resident | None, household: Household | None) -> str | None:
+    """Where staff can call the reporter back: the number they shared, else the roster's
+    owner phone when the reporter is that owner (never someone else's number)."""
+    if resident is None:
+        return None
+    if resident.phone:
+        return resident.phone
+    if resident.role == ResidentRole.owner and household is not None:
+        return household.owner_phone
+    return None
+
+
 async def alert_data(session: AsyncSession, ticket: Ticket, *, now: datetime) -> dict[str, Any]:
     """Everything a staff alert shows; the reporter stays hidden on anonymous complaints."""
     # Explicit gets, not relationship attributes: this runs for tickets loaded many ways.
     household = await session.get(Household, ticket.household_id) if ticket.household_id else None
     building = await session.get(Building, ticket.building_id) if ticket.building_id else None
-    reporter = None
+    reporter = phone = None
     if not ticket.anonymous and ticket.reporter_id is not None:
         resident = await session.scalar(
             select(Resident).where(
@@ -72,6 +85,7 @@ async def alert_data(session: AsyncSession, ticket: Ticket, *, now: datetime) ->
         reporter = (resident.name if resident else None) or (
             identity.display_name if identity else None
         )
+        phone = _phone_of(resident, household)
     assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
     last = await session.scalar(
         select(TicketEvent)
@@ -101,6 +115,7 @@ async def alert_data(session: AsyncSession, ticket: Ticket, *, now: datetime) ->
         "unit": "" if ticket.anonymous or household is None else household.unit,
         "room": "" if ticket.anonymous or household is None else household.room,
         "reporter": reporter or "",
+        "phone": phone or "",  # E.164; staff views show it (masked in groups)
         "location": ticket.location,
         "place": ticket.place or "",
         "description": ticket.description,

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from core.phone import mask_phone
 from handlers.tickets_staff.base import (
     Act,
     AssignCb,
@@ -22,6 +23,8 @@ from handlers.tickets_staff.base import (
 )
 from models import (
     AuditEntry,
+    Building,
+    Household,
     MessageRef,
     OutboxMessage,
     StaffRole,
@@ -64,6 +67,17 @@ async def bind(product: Product, telegram_id: int = ZHANG, room: str = "101") ->
             now=product.runtime.clock.now(),
         )
         await session.commit()
+
+
+async def owner_phone(product: Product) -> str:
+    async with product.runtime.db.sessions() as session:  # type: ignore[union-attr]
+        phone = await session.scalar(
+            select(Household.owner_phone)
+            .join(Building)
+            .where(Building.name == "1栋", Household.unit == "1单元", Household.room == "101")
+        )
+    assert phone
+    return phone
 
 
 async def file_ticket(
@@ -195,6 +209,9 @@ async def test_dispatcher_assigns_and_the_technician_does_the_work(product: Prod
     text = text_of(alert)
     for shown in ("1栋 1单元 101", "居民10001", "厨房下水道堵了", "📷 1", "🕒"):
         assert shown in text, f"{shown!r} not in {text!r}"
+    # The owner's roster phone, to call them back: masked for the whole group to see.
+    phone = await owner_phone(product)
+    assert f"📞 {mask_phone(phone)}" in text and phone[-8:] not in text, text
     group_buttons = [d for _t, d in buttons(alert)]
     for act in (Act.accept, Act.assign, Act.grab, Act.reject):
         assert TicketCb(action=act, ticket_id=ticket.id).pack() in group_buttons
@@ -219,6 +236,7 @@ async def test_dispatcher_assigns_and_the_technician_does_the_work(product: Prod
     start = TicketCb(action=Act.start, ticket_id=ticket.id, view=View.card).pack()
     card = await sim.wait_for(TECHNICIAN, has_button(start), what="the job card")
     assert ticket.number in text_of(card) and "1栋 1单元 101" in text_of(card)
+    assert f"📞 {phone}" in text_of(card)  # whole, for the one who goes there
     await press(sim, TECHNICIAN, TECHNICIAN, card, start)
     finish = TicketCb(action=Act.finish, ticket_id=ticket.id, view=View.card).pack()
     card = await same_message(sim, TECHNICIAN, card, has_button(finish))
@@ -351,7 +369,7 @@ async def test_an_anonymous_complaint_shows_neither_name_nor_room(product: Produ
     text = text_of(alert)
     assert ticket.number.startswith("TS-")
     assert "1栋" in text and "匿名" in text and "半夜" in text
-    for hidden in ("101", "1单元", "居民10001", "张阿姨"):
+    for hidden in ("101", "1单元", "居民10001", "张阿姨", "📞"):
         assert hidden not in text, f"{hidden!r} leaked into {text!r}"
     # Complaints are for the desk: no Grab button for technicians.
     assert TicketCb(action=Act.grab, ticket_id=ticket.id).pack() not in [
