@@ -153,7 +153,7 @@ async def seed_demo(session: AsyncSession, *, now: datetime) -> DemoInfo:
             "金采小区调度群",
             "dispatcher group 调度群",
             is_group=True,
-            members=(900001, 900002, 900003),
+            members=(900001, 900002, 900003, 900004),  # 孙师傅 grabs (抢单) from here,
         ),
     ]
     return DemoInfo(personas=personas)
