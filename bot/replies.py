@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,10 @@ class Replier:
         self._session = session
         self._clock = clock
         self.recipient = recipient
+
+    def now(self) -> datetime:
+        """The update's clock, as its messages are stamped (UTC)."""
+        return self._clock.now()
 
     async def __call__(self, notice: str, /, **data: Any) -> None:
         await outbox.enqueue(

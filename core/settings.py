@@ -33,6 +33,9 @@ DEMO_TOKEN = "123456789:AAEdemoLinliSimulatorTokenxxxxxxxxxx"  # shape aiogram a
 LOCALES = ("zh_Hans", "zh_Hant", "en")
 
 
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # an estate without a zone of its own uses `timezone`
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -155,7 +158,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     telegram: TelegramSettings = TelegramSettings()
     web: WebSettings = WebSettings()
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     locale: LocaleSettings = LocaleSettings()
     delivery: DeliverySettings = DeliverySettings()
     quiet_hours: QuietHours = QuietHours()

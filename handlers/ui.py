@@ -146,7 +146,9 @@ ERRORS: dict[str, str] = {
     "ticket.too_many_photos": N_("You can send at most {max} photos; that one was not added."),
     "ticket.too_many_voice": N_("You can send at most {max} voice note; that one was not added."),
     "ticket.place_needed": N_("Please tell us where the problem is."),
-    "ticket.bad_visit_window": N_("Please choose a visit time on the buttons."),
+    "ticket.bad_visit_window": N_(
+        "That visit time has passed. Please tap “✏️ Visit time” and choose another."
+    ),
     "ticket.anonymous_complaints_only": N_("Only complaints can be sent anonymously."),
     "ticket.no_household": N_("Reports are filed for a home. Please join your home first."),
     "ticket.daily_limit": N_(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -225,6 +226,11 @@ async def import_households(
     )
     report.applied = True
     return report
+
+
+def estate_zone(community: Community | None, default: ZoneInfo) -> ZoneInfo:
+    """The estate's own time zone when it has one, else the configured one (`timezone`)."""
+    return ZoneInfo(community.timezone) if community and community.timezone else default
 
 
 async def community_for(session: AsyncSession, name: str, now: datetime) -> Community:

@@ -16,6 +16,7 @@ handlers/tickets/answers.py; the questions themselves are handlers/tickets/quest
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import F
 from aiogram.filters import Command, StateFilter
@@ -27,7 +28,7 @@ from bot.i18n import Translator
 from bot.replies import Replier
 from bot.routing import Routes
 from core.clock import Clock
-from core.settings import Settings
+from core.settings import DEFAULT_TIMEZONE, Settings
 from handlers.tickets.form import (
     FORGETS,
     NOTICE_OF,
@@ -42,8 +43,9 @@ from handlers.tickets.form import (
 from handlers.ui import BTN_COMPLAINT, BTN_REPAIR, Button, error_text, kind_of, private
 from models import TicketKind, Urgency
 from services.errors import DomainError
+from services.households import estate_zone
 from services.identities import Person
-from services.tickets import filing, rules
+from services.tickets import filing, rules, visits
 
 router = Routes("tickets_filing")
 
@@ -57,6 +59,7 @@ async def begin(
     person: Person,
     reply: Replier,
     state: FSMContext,
+    settings: Settings,
     prefill: dict[str, Any] | None = None,
 ) -> None:
     """Start a fresh form (replacing any earlier one) and ask its first open question."""
@@ -64,7 +67,13 @@ async def begin(
         await state.clear()
         await reply("ticket_form.need_home", kind=kind_of(person))
         return
-    data: dict[str, Any] = {"kind": kind.value, "description": "", "media": []}
+    community = person.resident.household.building.community
+    data: dict[str, Any] = {
+        "kind": kind.value,
+        "description": "",
+        "media": [],
+        "zone": estate_zone(community, settings.zone).key,  # for the visit times offered
+    }
     data.update(prefill or {})
     await advance(reply, state, person, data)
 
@@ -74,6 +83,10 @@ async def advance(
 ) -> None:
     """Save the answers and ask the next question (or show the summary)."""
     step = next_state(data)
+    if step == Filing.window:  # the visit times still ahead now, in the estate's zone
+        local = reply.now().astimezone(ZoneInfo(data.get("zone") or DEFAULT_TIMEZONE))
+        data["visit_choices"] = visits.choices(local)
+        data["visit_today"] = local.date().isoformat()
     await state.set_state(step)
     await state.set_data(data)
     await reply(NOTICE_OF[step.state], **view(data, person), **extra)
@@ -93,19 +106,19 @@ async def _close_prompt(
 @router.message(private, Command("repair"))
 @router.message(private, Button(BTN_REPAIR))
 async def start_repair(
-    message: Message, person: Person, reply: Replier, state: FSMContext
+    message: Message, person: Person, reply: Replier, state: FSMContext, settings: Settings
 ) -> None:
     """Start reporting a repair: first, what needs repairing."""
-    await begin(TicketKind.repair, person=person, reply=reply, state=state)
+    await begin(TicketKind.repair, person=person, reply=reply, state=state, settings=settings)
 
 
 @router.message(private, Command("complaint"))
 @router.message(private, Button(BTN_COMPLAINT))
 async def start_complaint(
-    message: Message, person: Person, reply: Replier, state: FSMContext
+    message: Message, person: Person, reply: Replier, state: FSMContext, settings: Settings
 ) -> None:
     """Start a complaint: first, what it is about."""
-    await begin(TicketKind.complaint, person=person, reply=reply, state=state)
+    await begin(TicketKind.complaint, person=person, reply=reply, state=state, settings=settings)
 
 
 # --- handlers: buttons -----------------------------------------------------------------------
@@ -230,11 +243,16 @@ async def picked_window(
     state: FSMContext,
     _: Translator,
 ) -> None:
-    """When a visit suits."""
-    if callback_data.value not in rules.VISIT_WINDOWS:
+    """When a visit suits: one of the times offered, if it is still ahead."""
+    data = await state.get_data()
+    if callback_data.value not in (data.get("visit_choices") or []):
         await query.answer(_("This button is no longer valid."))
         return
-    data = await state.get_data()
+    local = reply.now().astimezone(ZoneInfo(data.get("zone") or DEFAULT_TIMEZONE))
+    if not visits.acceptable(callback_data.value, local):  # the question sat unanswered
+        await query.answer(_("That time has passed. Please choose another."), show_alert=True)
+        await advance(reply, state, person, data)  # asked again, with the times ahead now
+        return
     data["visit_window"] = callback_data.value
     await _close_prompt(
         query, reply, "ticket_form.ask_window", view(data, person), chosen=callback_data.value
@@ -309,6 +327,7 @@ async def submit(
             draft=draft_of(data),
             now=clock.now(),
             settings=settings.tickets,
+            default_zone=settings.zone,
         )
     except DomainError as exc:
         await query.answer(error_text(_, exc.key, exc.data), show_alert=True)

@@ -19,7 +19,7 @@ from aiogram.types import Message
 from bot.i18n import N_
 from models import TicketKind, Urgency
 from services.identities import Person, address_of
-from services.tickets import rules
+from services.tickets import rules, visits
 from services.tickets.filing import TicketDraft
 from services.tickets.media import MediaIn
 
@@ -117,7 +117,7 @@ def next_state(data: dict[str, Any]) -> State:
         return Filing.photos
     if data.get("urgency") not in (Urgency.normal, Urgency.urgent):
         return Filing.urgency
-    if asks_visit(data) and data.get("visit_window") not in rules.VISIT_WINDOWS:
+    if asks_visit(data) and not visits.known(data.get("visit_window")):
         return Filing.window
     if kind == TicketKind.complaint and data.get("anonymous") is None:
         return Filing.anonymous
@@ -155,6 +155,8 @@ def view(data: dict[str, Any], person: Person) -> dict[str, Any]:
         "urgency": data.get("urgency") or "",
         "urgent_suggested": category in rules.URGENT_SUGGESTED or bool(data.get("urgent_hint")),
         "visit_window": data.get("visit_window") or "",
+        "visit_choices": data.get("visit_choices") or [],  # set as the question is asked
+        "visit_today": data.get("visit_today") or "",
         "anonymous": data.get("anonymous"),
         "max_photos": rules.MAX_PHOTOS,
     }

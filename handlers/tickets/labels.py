@@ -6,12 +6,13 @@ the services store to an English msgid, translated at render time in the reader'
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
 from core.formatting import format_datetime
+from services.tickets import visits
 
 DANGER = N_("⚠️ If anyone is in danger, please call 119 (fire), 120 (ambulance) or 110 first.")
 # What to do at once, before anyone from the property office can arrive, for the emergencies
@@ -105,16 +106,34 @@ STATUS_NAMES: dict[str, str] = {
     "reopened": N_("↩ Reopened"),
 }
 
-VISIT_WINDOW_NAMES: dict[str, str] = {
-    "any": N_("Any time"),
-    "today_morning": N_("Today, morning"),
-    "today_afternoon": N_("Today, afternoon"),
-    "today_evening": N_("Today, evening"),
-    "tomorrow_morning": N_("Tomorrow, morning"),
-    "tomorrow_afternoon": N_("Tomorrow, afternoon"),
-    "weekend": N_("At the weekend"),
-    "asap": N_("As soon as possible (urgent)"),  # rules.VISIT_AT_ONCE
+VISIT_NAMES: dict[str, str] = {
+    visits.ANY: N_("Any time"),
+    visits.AT_ONCE: N_("As soon as possible (urgent)"),
 }
+# A visit time on the buttons, the day it is asked ("today", "tomorrow").
+VISIT_CHOICES: dict[tuple[int, str], str] = {
+    (0, "morning"): N_("Today, morning"),
+    (0, "afternoon"): N_("Today, afternoon"),
+    (0, "evening"): N_("Today, evening"),
+    (1, "morning"): N_("Tomorrow, morning"),
+    (1, "afternoon"): N_("Tomorrow, afternoon"),
+}
+PART_NAMES = {"morning": N_("morning"), "afternoon": N_("afternoon"), "evening": N_("evening")}
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+MONTHS = (
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+)
 
 URGENCY_NAMES = {"normal": N_("Normal"), "urgent": N_("🚨 Urgent")}
 
@@ -178,9 +197,39 @@ def stars_name(_: Translator, stars: int) -> str:
     return _(msgid)
 
 
+def day_name(_: Translator, day: date) -> str:
+    """'Mon 7 Dec' / '12月7日 周一'."""
+    return _(
+        "{weekday} {day} {month_name}",
+        weekday=_(WEEKDAYS[day.weekday()]),
+        day=day.day,
+        month_name=_(MONTHS[day.month - 1]),
+    )
+
+
 def window_name(_: Translator, window: str | None) -> str:
-    msgid = VISIT_WINDOW_NAMES.get(window or "") or VISIT_WINDOW_NAMES["any"]
-    return _(msgid)
+    """A visit time as staff and the resident read it later: with its date, never "today"."""
+    visit = visits.parse(window)
+    if visit is None:
+        return _(VISIT_NAMES.get(window or "") or VISIT_NAMES[visits.ANY])
+    if visit.part == visits.WEEKEND:
+        return _(
+            "The weekend of {saturday} and {sunday}",
+            saturday=day_name(_, visit.day),
+            sunday=day_name(_, visit.day + timedelta(days=1)),
+        )
+    return _("{day}, {part}", day=day_name(_, visit.day), part=_(PART_NAMES[visit.part]))
+
+
+def visit_choice(_: Translator, code: str, today: date | None) -> str:
+    """A visit time on the question's buttons: 'Tomorrow, morning', 'This weekend (…)'."""
+    visit = visits.parse(code)
+    if visit is None or today is None:
+        return window_name(_, code)
+    if visit.part == visits.WEEKEND:
+        return _("This weekend, from {saturday}", saturday=day_name(_, visit.day))
+    relative = VISIT_CHOICES.get(((visit.day - today).days, visit.part))
+    return _(relative) if relative else window_name(_, code)
 
 
 def event_name(_: Translator, event: dict[str, Any]) -> str:

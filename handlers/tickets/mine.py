@@ -35,10 +35,10 @@ from handlers.tickets.pages import (
     ok_before,
     ok_id,
     page_data,
-    zone_of,
 )
 from handlers.ui import BTN_TICKETS, Button, error_text, kind_of, not_command, private, typed
 from services.errors import DomainError
+from services.households import estate_zone
 from services.identities import Person
 from services.tickets import lifecycle, queries
 from services.tickets.machine import Action, next_status
@@ -59,7 +59,7 @@ async def _list_data(
 ) -> dict[str, Any] | None:
     assert person.resident is not None
     household = person.resident.household
-    zone = zone_of(household.building.community, settings)
+    zone = estate_zone(household.building.community, settings.zone)
     tickets = await queries.for_household(
         session,
         household_id=household.id,

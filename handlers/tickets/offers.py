@@ -32,6 +32,7 @@ from bot.notices import RenderContext, Rendered, notices
 from bot.replies import Replier
 from bot.routing import Routes
 from core.clock import Clock
+from core.settings import Settings
 from handlers.tickets import labels
 from handlers.tickets.filing import begin
 from handlers.tickets.form import media_of
@@ -272,6 +273,7 @@ async def answered_offer(
     person: Person,
     reply: Replier,
     state: FSMContext,
+    settings: Settings,
     _: Translator,
 ) -> None:
     """Yes: start the form with what they sent. No: forget it."""
@@ -302,5 +304,5 @@ async def answered_offer(
         prefill["category"] = offer["category"]
     if offer.get("description"):
         prefill["description"], prefill["described"] = offer["description"], True
-    await begin(kind, person=person, reply=reply, state=state, prefill=prefill)
+    await begin(kind, person=person, reply=reply, state=state, settings=settings, prefill=prefill)
     await query.answer()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram import F
 from aiogram.filters.callback_data import CallbackData
@@ -20,7 +19,8 @@ from bot.i18n import Translator
 from bot.notices import RenderContext, Rendered, notices
 from core.settings import Settings
 from handlers.tickets import labels
-from models import Community, Ticket, TicketStatus
+from models import Ticket, TicketStatus
+from services.households import estate_zone
 from services.tickets import rules
 from services.tickets.machine import Action, next_status
 from services.tickets.queries import TicketPage
@@ -286,11 +286,6 @@ def render_follow_hint(ctx: RenderContext) -> Rendered:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def zone_of(community: Community | None, settings: Settings) -> ZoneInfo:
-    """The estate's own time zone when it has one, else the configured one."""
-    return ZoneInfo(community.timezone) if community and community.timezone else settings.zone
-
-
 def may_reopen(ticket: Ticket, now: datetime, settings: Settings) -> bool:
     """Whether a Reopen button is worth showing (the service decides when pressed)."""
     if next_status(ticket.status, Action.reopen) is None:
@@ -302,7 +297,9 @@ def may_reopen(ticket: Ticket, now: datetime, settings: Settings) -> bool:
 def page_data(page: TicketPage, now: datetime, settings: Settings) -> dict[str, Any]:
     """What the ticket's page shows; internal staff notes never leave here."""
     ticket = page.ticket
-    zone = zone_of(ticket.household.building.community if ticket.household else None, settings)
+    zone = estate_zone(
+        ticket.household.building.community if ticket.household else None, settings.zone
+    )
     events = [
         {
             "at": labels.when(e.at, zone),

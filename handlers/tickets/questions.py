@@ -5,6 +5,7 @@ handlers/tickets/form.py; the handlers that move through it in handlers/tickets/
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -25,7 +26,7 @@ from handlers.ui import (
     menu_keyboard,
 )
 from models import TicketKind
-from services.tickets import rules
+from services.tickets import rules, visits
 
 # --- keyboards -------------------------------------------------------------------------------
 
@@ -210,7 +211,11 @@ def render_ask_window(ctx: RenderContext) -> Rendered:
     question = _("When would a visit suit you best?")
     if data.get("chosen"):
         return _answered(question, labels.window_name(_, data["chosen"]))
-    buttons = [_button(labels.window_name(_, w), WizAction.window, w) for w in rules.VISIT_WINDOWS]
+    today = date.fromisoformat(data["visit_today"]) if data.get("visit_today") else None
+    buttons = [
+        _button(labels.visit_choice(_, code, today), WizAction.window, code)
+        for code in data.get("visit_choices") or [visits.ANY]
+    ]
     return Rendered(_with_hint(_, data, question), _markup([*_pairs(buttons), _cancel_row(_)]))
 
 

@@ -6,19 +6,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.settings import TicketSettings
+from core.settings import DEFAULT_TIMEZONE, TicketSettings
 from models import Staff, StaffRole, Ticket, TicketKind, TicketStatus, Urgency
 from services.errors import DomainError, NotAllowed
+from services.households import estate_zone
 from services.identities import Person
 from services.permissions import in_scope
-from services.tickets import history, notify, rules
+from services.tickets import history, notify, rules, visits
 from services.tickets.media import MediaIn
 from services.tickets.media import attach as attach_media
 from services.tickets.numbering import format_number, next_seq
+
+DEFAULT_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 
 
 @dataclass
@@ -40,8 +44,9 @@ def _normalise(text: str) -> str:
     return re.sub(r"[\s\W_]+", "", text.lower())
 
 
-def validate(draft: TicketDraft) -> None:
-    """Refuse what staff could not act on, with a reason the resident can read."""
+def validate(draft: TicketDraft, local_now: datetime) -> None:
+    """Refuse what staff could not act on, with a reason the resident can read.
+    `local_now`: the time in the estate's zone, for the visit time."""
     if draft.category not in rules.CATEGORIES[draft.kind]:
         raise DomainError("ticket.bad_category")
     if not draft.description.strip() and not draft.media:
@@ -58,7 +63,8 @@ def validate(draft: TicketDraft) -> None:
         raise DomainError("ticket.place_needed")
     if draft.place is not None and len(draft.place) > rules.PLACE_MAX:
         raise DomainError("ticket.too_long", max=rules.PLACE_MAX)
-    if draft.visit_window is not None and draft.visit_window not in rules.VISIT_WINDOWS:
+    if draft.visit_window is not None and not visits.acceptable(draft.visit_window, local_now):
+        # a form left open past the time it asked for (or a forged choice)
         raise DomainError("ticket.bad_visit_window")
     if draft.anonymous and draft.kind != TicketKind.complaint:
         raise DomainError("ticket.anonymous_complaints_only")
@@ -71,14 +77,16 @@ async def create(
     draft: TicketDraft,
     now: datetime,
     settings: TicketSettings,
+    default_zone: ZoneInfo = DEFAULT_ZONE,
 ) -> Ticket:
-    """File a ticket for the person's household: number it, tell them, alert staff."""
+    """File a ticket for the person's household: number it, tell them, alert staff.
+    `default_zone`: the configured zone, for an estate without one of its own."""
     resident = person.resident
     if resident is None:
         raise NotAllowed("ticket.no_household")
-    validate(draft)
     household = resident.household
     building = household.building
+    validate(draft, now.astimezone(estate_zone(building.community, default_zone)))
     filed_today = await session.scalar(
         select(func.count())
         .select_from(Ticket)

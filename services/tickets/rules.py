@@ -6,23 +6,12 @@ from datetime import datetime, timedelta
 
 from core.settings import TicketSettings
 from models import TicketKind, Urgency
+from services.tickets import visits
 from services.tickets.categories import COMPLAINT_CATEGORIES, REPAIR_CATEGORIES
 
 CATEGORIES = {TicketKind.repair: REPAIR_CATEGORIES, TicketKind.complaint: COMPLAINT_CATEGORIES}
 # Suggested as urgent when chosen: a gas smell, a flood, someone stuck in a lift.
 URGENT_SUGGESTED = frozenset({"gas", "elevator"})
-VISIT_WINDOWS = (
-    "any",
-    "today_morning",
-    "today_afternoon",
-    "today_evening",
-    "tomorrow_morning",
-    "tomorrow_afternoon",
-    "weekend",
-)
-
-
-VISIT_AT_ONCE = "asap"  # shown, never chosen: an urgent repair at home is attended at once
 
 
 def asks_visit(kind: str, location: str | None, urgency: str | None = None) -> bool:
@@ -33,11 +22,11 @@ def asks_visit(kind: str, location: str | None, urgency: str | None = None) -> b
 
 def visit_shown(kind: str, location: str | None, urgency: str | None, window: str | None) -> str:
     """The visit time as people read it: the window chosen ("any" when none was),
-    VISIT_AT_ONCE for an urgent repair at home, "" when nobody need be in."""
+    visits.AT_ONCE for an urgent repair at home, "" when nobody need be in."""
     if kind != TicketKind.repair or location != "home":
         return ""
     if urgency == Urgency.urgent:
-        return VISIT_AT_ONCE
+        return visits.AT_ONCE
     return window or "any"
 
 

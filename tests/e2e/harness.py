@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import httpx
+
+from core.settings import DEFAULT_TIMEZONE
 
 Message = dict[str, Any]
 T = TypeVar("T")
@@ -30,6 +34,12 @@ async def settled(probe: Callable[[], Awaitable[T]], expected: T, timeout: float
             return found
         await asyncio.sleep(step)
     return await probe()
+
+
+def tomorrow_morning(now: datetime) -> str:
+    """The visit-time code of tomorrow morning in the demo estate (always offered)."""
+    day = now.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date() + timedelta(days=1)
+    return f"{day.isoformat()}.morning"
 
 
 def buttons(message: Message) -> list[tuple[str, str]]:

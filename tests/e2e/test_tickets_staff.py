@@ -42,7 +42,7 @@ from services.tickets.filing import TicketDraft, create
 from services.tickets.lifecycle import add_message
 from services.tickets.media import MediaIn
 from tests.e2e.conftest import Product
-from tests.e2e.harness import Message, Sim, buttons, settled, text_of
+from tests.e2e.harness import Message, Sim, buttons, settled, text_of, tomorrow_morning
 from tests.services.factories import resident
 
 GROUP = int(DISPATCH_GROUP_ID)
@@ -200,7 +200,11 @@ async def test_dispatcher_assigns_and_the_technician_does_the_work(product: Prod
     sim = product.sim
     await bind(product)
     ticket = await file_ticket(
-        product, repair(media=[MediaIn("photo", PHOTOS[0])], visit_window="today_afternoon")
+        product,
+        repair(
+            media=[MediaIn("photo", PHOTOS[0])],
+            visit_window=tomorrow_morning(product.runtime.clock.now()),
+        ),
     )
 
     alert = await alert_of(sim, ticket)

@@ -243,16 +243,33 @@ async def test_a_visit_time_is_kept_only_for_an_ordinary_repair_in_the_home(db: 
                 location=location,
                 place=place,
                 urgency=urgency,
-                visit_window="today_morning",
+                visit_window="2026-11-23.afternoon",  # NOON is midday in Shanghai
             )
             ticket = await create(session, person=person, now=NOON, settings=SETTINGS, draft=draft)
             kept[location, urgency.value] = ticket.visit_window
     # an urgent repair is attended at once: no time is kept (and none was asked for)
     assert kept == {
-        ("home", "normal"): "today_morning",
+        ("home", "normal"): "2026-11-23.afternoon",
         ("public", "normal"): None,
         ("home", "urgent"): None,
     }
+
+
+async def test_a_visit_time_already_past_is_refused_with_its_reason(db: Database) -> None:
+    # A form left open over lunch: the morning it asked for is gone by the time it is sent.
+    await _estate_with_residents(db)
+    async with db.sessions() as session:
+        person = await _person(session, 51001)
+        draft = TicketDraft(
+            kind=TicketKind.repair,
+            category="electrical",
+            description="灯不亮",
+            visit_window="2026-11-23.morning",
+        )
+        with pytest.raises(DomainError) as refused:
+            await create(session, person=person, now=NOON, settings=SETTINGS, draft=draft)
+        assert refused.value.key == "ticket.bad_visit_window"
+        assert await session.scalar(select(func.count()).select_from(Ticket)) == 0
 
 
 async def test_daily_limit_and_duplicates(db: Database) -> None:
