@@ -12,6 +12,7 @@ import pytest
 import uvicorn
 
 from bot.runtime import Runtime
+from core.clock import Clock
 from core.settings import DEMO_TOKEN, Settings, load_settings
 from models.db import Database
 from services.demo import DemoInfo, seed_demo
@@ -100,8 +101,10 @@ class Product:
             await asyncio.wait_for(self.task, timeout=15)
 
 
-async def start_product(settings: Settings, sim: Sim, db: Database, demo: DemoInfo) -> Product:
-    runtime = Runtime(settings)
+async def start_product(
+    settings: Settings, sim: Sim, db: Database, demo: DemoInfo, clock: Clock | None = None
+) -> Product:
+    runtime = Runtime(settings, clock=clock) if clock is not None else Runtime(settings)
     task = asyncio.create_task(runtime.serve())
     ready = asyncio.create_task(runtime.ready.wait())
     done, _ = await asyncio.wait([task, ready], timeout=30, return_when=asyncio.FIRST_COMPLETED)

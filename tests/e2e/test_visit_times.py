@@ -1,0 +1,80 @@
+"""The visit-time question on a clock the test moves: what is offered, and a time that
+passed while the question waited."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from handlers.tickets.form import WizAction
+from models.db import Database
+from tests.e2e.conftest import Product, Server, product_settings, seed, start_product
+from tests.e2e.harness import Sim, buttons, text_of
+from tests.e2e.test_tickets_resident import ZHANG, ask_and_press, bind_zhang, has_button, wiz
+
+# A Tuesday, ten to eleven in the morning in the demo estate.
+ALMOST_ELEVEN = datetime(2026, 12, 8, 10, 50, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+class ShiftedClock:
+    """Real time, moved to start at `at` (a frozen clock would freeze the sender's buckets);
+    `advance` jumps it on."""
+
+    def __init__(self, at: datetime) -> None:
+        self._shift = at - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._shift
+
+    def advance(self, **delta: float) -> None:
+        self._shift += timedelta(**delta)
+
+
+@pytest.fixture
+async def clock() -> ShiftedClock:
+    return ShiftedClock(ALMOST_ELEVEN)
+
+
+@pytest.fixture
+async def product_at(
+    database_url: str, sim: Sim, db: Database, simulator: Server, clock: ShiftedClock
+) -> AsyncIterator[Product]:
+    info = await seed(database_url, sim, db, clock.now())
+    running = await start_product(
+        product_settings(database_url, simulator.url), sim, db, info, clock=clock
+    )
+    yield running
+    await running.stop()
+
+
+async def test_a_morning_that_passed_while_the_question_waited_is_asked_again(
+    product_at: Product, clock: ShiftedClock
+) -> None:
+    sim = product_at.sim
+    await bind_zhang(sim)
+    await sim.send(ZHANG, "/repair")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.category, "electrical"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.where, "home"))
+    await sim.send(ZHANG, "卧室的灯不亮了")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "normal"))
+    this_morning = wiz(WizAction.window, "2026-12-08.morning")
+    asked = await sim.wait_for(ZHANG, has_button(this_morning), what="the visit question")
+    assert [t for t, _d in buttons(asked)][:3] == ["什么时间都可以", "今天上午", "今天下午"]
+
+    clock.advance(minutes=15)  # 11:05: too late to send someone this morning
+    pressed = await sim.press(ZHANG, ZHANG, asked["message_id"], this_morning)
+    answer = await sim.callback_answer(pressed["callback_query_id"], wait=10)
+    assert answer["show_alert"] and "这个时间已经过了" in answer["text"], answer
+    again = await sim.wait_for(
+        ZHANG,
+        lambda m: m["message_id"] != asked["message_id"] and "什么时间上门" in text_of(m),
+        what="the question asked again",
+    )
+    offered = [d for _t, d in buttons(again)]
+    assert this_morning not in offered and wiz(WizAction.window, "2026-12-08.afternoon") in offered
+    await ask_and_press(sim, ZHANG, wiz(WizAction.window, "2026-12-08.afternoon"))
+    await sim.wait_text(ZHANG, "请核对您的报修内容", "12月8日（周二）下午")
