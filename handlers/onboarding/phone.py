@@ -62,6 +62,8 @@ async def shared_contact(
     await reply(
         "binding.choose_building",
         no_match=True,
+        # shared again while a request waits: say so, rather than start over as if none
+        pending=await onboarding.pending_address(session, person.identity),
         buildings=[(b.id, _building_label(b, buildings)) for b in buildings],
     )
 

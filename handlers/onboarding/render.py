@@ -121,7 +121,14 @@ def render_choose_building(ctx: RenderContext) -> Rendered:
             )
         ]
     )
-    if ctx.data.get("no_match"):
+    if ctx.data.get("pending"):
+        text = _(
+            "Your request to join {address} is waiting for a steward to confirm; you will be "
+            "told here. If that is not your home, choose it again below (the earlier request "
+            "is then withdrawn).\n\nWhich building do you live in?",
+            address=address_text(_, ctx.data["pending"]),
+        )
+    elif ctx.data.get("no_match"):
         text = _(
             "Your phone number is not on the property office's list yet. No problem: tell us "
             "your home and a steward will confirm you.\n\nWhich building do you live in?"

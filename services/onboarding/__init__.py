@@ -19,7 +19,7 @@ from services.onboarding.codes import (
 )
 from services.onboarding.homes import address_for, buildings_of, rooms_of, units_of
 from services.onboarding.members import bind_by_phone, members, remove_member
-from services.onboarding.requests import decide_request, request_binding
+from services.onboarding.requests import decide_request, pending_address, request_binding
 
 __all__ = [
     "CODE_ALPHABET",
@@ -35,6 +35,7 @@ __all__ = [
     "members",
     "new_code",
     "normalize_code",
+    "pending_address",
     "remove_member",
     "request_binding",
     "rooms_of",

@@ -30,6 +30,22 @@ from services.outbox import Recipient
 from services.permissions import Action, may
 
 
+async def pending_address(session: AsyncSession, identity: ChatIdentity) -> dict[str, str] | None:
+    """The address of the person's request still waiting for staff, if any."""
+    request = await session.scalar(
+        select(BindingRequest)
+        .where(
+            BindingRequest.identity_id == identity.id,
+            BindingRequest.status == RequestStatus.pending,
+        )
+        .order_by(BindingRequest.id.desc())
+        .limit(1)
+    )
+    if request is None:
+        return None
+    return address_of(await load_household(session, request.household_id))
+
+
 async def request_binding(
     session: AsyncSession,
     *,

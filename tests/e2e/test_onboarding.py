@@ -93,6 +93,9 @@ async def test_unknown_phone_asks_staff_and_the_dispatcher_approves(product: Pro
     assert "+86 139****0003" in text_of(alert)  # staff see a masked phone
     home = await _household(product, "4栋", "2单元", "302")
     assert await _members(product, home.id) == []
+    # Impatient, she shares her phone again: told the request waits, not asked as if new.
+    await sim.share_contact(WANG)
+    await sim.wait_text(WANG, "您绑定 金采小区 4栋 2单元 302 的申请正在等管家确认")
 
     await sim.press_button(DISPATCHER, GROUP, alert, "通过")
     await sim.wait_text(WANG, "4栋 2单元 302", "租户")
