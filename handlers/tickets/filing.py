@@ -15,6 +15,7 @@ handlers/tickets/answers.py; the questions themselves are handlers/tickets/quest
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -78,13 +79,18 @@ async def begin(
     await advance(reply, state, person, data)
 
 
+def local_now(reply: Replier, data: dict[str, Any]) -> datetime:
+    """Now in the estate's zone (kept in the form as it began; older forms: the default)."""
+    return reply.now().astimezone(ZoneInfo(data.get("zone") or DEFAULT_TIMEZONE))
+
+
 async def advance(
     reply: Replier, state: FSMContext, person: Person, data: dict[str, Any], **extra: Any
 ) -> None:
     """Save the answers and ask the next question (or show the summary)."""
     step = next_state(data)
     if step == Filing.window:  # the visit times still ahead now, in the estate's zone
-        local = reply.now().astimezone(ZoneInfo(data.get("zone") or DEFAULT_TIMEZONE))
+        local = local_now(reply, data)
         data["visit_choices"] = visits.choices(local)
         data["visit_today"] = local.date().isoformat()
     await state.set_state(step)
@@ -248,7 +254,7 @@ async def picked_window(
     if callback_data.value not in (data.get("visit_choices") or []):
         await query.answer(_("This button is no longer valid."))
         return
-    local = reply.now().astimezone(ZoneInfo(data.get("zone") or DEFAULT_TIMEZONE))
+    local = local_now(reply, data)
     if not visits.acceptable(callback_data.value, local):  # the question sat unanswered
         await query.answer(_("That time has passed. Please choose another."), show_alert=True)
         await advance(reply, state, person, data)  # asked again, with the times ahead now
