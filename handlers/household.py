@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from aiogram import F
 from aiogram.filters import Command
@@ -26,7 +27,7 @@ from handlers.ui import (
     private,
 )
 from models import ResidentRole
-from services import onboarding
+from services import onboarding, staff
 from services.errors import DomainError
 from services.identities import Person, address_of
 
@@ -67,6 +68,7 @@ def render_overview(ctx: RenderContext) -> Rendered:
                     )
                 ]
             )
+    lines += _contacts(_, data)
     if data["is_owner"]:
         lines += [
             "",
@@ -78,6 +80,17 @@ def render_overview(ctx: RenderContext) -> Rendered:
             ),
         ]
     return Rendered("\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows) if rows else None)
+
+
+def _contacts(_: Translator, data: dict[str, Any]) -> list[str]:
+    """Who to turn to: the building's steward(s) by name, and the office's phone."""
+    lines = []
+    if data.get("stewards"):
+        names = _(", ").join(data["stewards"])  # 、 in Chinese
+        lines.append(_("Your steward: {names}", names=names))
+    if data.get("hotline"):
+        lines.append(_("Property office hotline: {hotline}", hotline=data["hotline"]))
+    return ["", *lines] if lines else []
 
 
 @notices.register("household.confirm_remove")
@@ -171,9 +184,12 @@ async def my_home(message: Message, person: Person, reply: Replier, session: Asy
         return
     members = await onboarding.members(session, me.household_id)
     is_owner = me.role == ResidentRole.owner
+    building = me.household.building
     await reply(
         "household.overview",
         **address_of(me.household),
+        stewards=await staff.stewards_of(session, building),
+        hotline=building.community.hotline or "",
         is_owner=is_owner,
         code=me.household.binding_code if is_owner else "",
         members=[

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Building, Community, Staff, StaffGroup, StaffRole
 from services import audit
 from services.errors import NotFound
+from services.permissions import in_scope
 
 GROUP_PURPOSES = ("dispatch", "managers", "repairs", "complaints", "stewards")
 
@@ -39,6 +40,24 @@ async def building_ids(
             raise NotFound("building.unknown", name=name)
         ids.append(building_id)
     return ids
+
+
+def looks_after(staff: Staff, building: Building) -> bool:
+    """Staff given this building to look after: by name on their list, or the whole estate.
+    Staff with no estate at all (the company's) look after everything and nothing in particular."""
+    if staff.building_ids:
+        return in_scope(staff, community_id=building.community_id, building_id=building.id)
+    return staff.community_id == building.community_id
+
+
+async def stewards_of(session: AsyncSession, building: Building) -> list[str]:
+    """The names of the stewards (管家) who look after this building: "my steward"."""
+    stewards = await session.scalars(
+        select(Staff)
+        .where(Staff.active.is_(True), Staff.role == StaffRole.steward)
+        .order_by(Staff.id)
+    )
+    return [s.name for s in stewards if looks_after(s, building)]
 
 
 async def add_staff(

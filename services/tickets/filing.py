@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.settings import DEFAULT_TIMEZONE, TicketSettings
-from models import Staff, StaffRole, Ticket, TicketKind, TicketStatus, Urgency
+from models import Building, Staff, StaffRole, Ticket, TicketKind, TicketStatus, Urgency
 from services.errors import DomainError, NotAllowed
 from services.households import estate_zone
 from services.identities import Person
-from services.permissions import in_scope
+from services.staff import looks_after
 from services.tickets import history, notify, rules, visits
 from services.tickets.media import MediaIn
 from services.tickets.media import attach as attach_media
@@ -186,12 +186,8 @@ async def _auto_assign(session: AsyncSession, ticket: Ticket, *, now: datetime) 
             .order_by(Staff.id)
         )
     )
-    scoped = [
-        s
-        for s in candidates
-        if in_scope(s, community_id=ticket.community_id, building_id=ticket.building_id)
-        and (s.building_ids or s.community_id is not None)
-    ]
+    building = await session.get(Building, ticket.building_id)
+    scoped = [s for s in candidates if building is not None and looks_after(s, building)]
     preferred = [
         s for s in scoped if s.role == StaffRole.technician and ticket.kind == TicketKind.repair
     ] or [s for s in scoped if s.role == StaffRole.steward]

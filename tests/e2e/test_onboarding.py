@@ -170,6 +170,9 @@ async def test_my_home_lists_members_and_gives_the_owner_the_code(product: Produ
     overview = await sim.wait_text(ZHANG, home.binding_code)
     assert f"start={home.binding_code}" in text_of(overview)
     assert "张桂英 · 业主（您）" in text_of(overview)  # the demo roster names her
+    # who to turn to: the steward of 1栋 by name, and the office's phone
+    assert "您的管家：赵管家" in text_of(overview), text_of(overview)
+    assert "物业服务中心电话：0571-8888 6666" in text_of(overview)
 
 
 async def test_a_problem_typed_before_joining_says_how_to_join_and_what_to_do_first(
