@@ -64,6 +64,25 @@ def render_help(ctx: RenderContext) -> Rendered:
         ]
     else:
         lines += [_("• /menu shows the main menu with big buttons.")]
+    if kind in ("staff", "manager"):
+        lines += [
+            _(
+                "• “Open tickets” (/queue) lists the open tickets in your area, oldest first, "
+                "overdue ones marked ⏰; open one to see its history and act on it."
+            ),
+            _(
+                "• New tickets arrive in your staff group with buttons for the next step. Reply "
+                "to an alert with /say and your words to write to the resident; other replies "
+                "stay internal notes."
+            ),
+        ]
+    if kind == "manager":
+        lines.append(
+            _(
+                "• “New announcement” (/broadcast) sends a notice to the whole estate, some "
+                "buildings or the staff, now or later."
+            )
+        )
     if kind == "resident":
         lines += [
             _(

@@ -11,6 +11,7 @@ from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
 
 from bot.i18n import N_, Catalogue, Translator
 from bot.notices import RenderContext, Rendered, notices
+from models import StaffRole
 from services.identities import Person
 
 # Main-menu buttons. Pressing one sends its text, so handlers match every language's text.
@@ -28,6 +29,8 @@ BTN_LANGUAGE = N_("🌐 Language")
 BTN_HELP = N_("❓ Help")
 BTN_SHARE_PHONE = N_("📱 Share my phone number")
 BTN_ENTER_CODE = N_("🔑 I have a binding code")
+BTN_QUEUE = N_("🗂 Open tickets")  # staff: /queue
+BTN_BROADCAST = N_("📢 New announcement")  # managers: /broadcast
 
 ROLE_NAMES = {"owner": N_("owner"), "family": N_("family member"), "tenant": N_("tenant")}
 # Whole phrases per role, because English needs the article the role takes.
@@ -44,12 +47,18 @@ ROLE_AS = {
 
 
 def kind_of(person: Person | None) -> str:
-    """'resident' (bound to a household), 'staff', or 'guest' (neither yet)."""
+    """'resident' (bound to a household), 'manager' (staff who may send announcements),
+    'staff', or 'guest' (neither yet)."""
     if person is None:
         return "guest"
     if person.resident is not None:
         return "resident"
-    return "staff" if person.staff is not None else "guest"
+    if person.staff is None:
+        return "guest"
+    return "manager" if person.staff.role in MANAGERS else "staff"
+
+
+MANAGERS = frozenset({StaffRole.manager, StaffRole.admin})
 
 
 @functools.lru_cache(maxsize=32)
@@ -72,8 +81,11 @@ def menu_keyboard(_: Translator, kind: str) -> ReplyKeyboardMarkup:
             [KeyboardButton(text=_(BTN_HOME)), KeyboardButton(text=_(BTN_HELP))],
             [KeyboardButton(text=_(BTN_LANGUAGE))],
         ]
-    else:
-        rows = [[KeyboardButton(text=_(BTN_LANGUAGE)), KeyboardButton(text=_(BTN_HELP))]]
+    else:  # staff: their queue, and for managers announcements
+        work = [KeyboardButton(text=_(BTN_QUEUE))]
+        if kind == "manager":
+            work.append(KeyboardButton(text=_(BTN_BROADCAST)))
+        rows = [work, [KeyboardButton(text=_(BTN_LANGUAGE)), KeyboardButton(text=_(BTN_HELP))]]
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
 
 

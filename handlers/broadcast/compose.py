@@ -45,7 +45,7 @@ from handlers.broadcast.buttons import (
 from handlers.broadcast.composer import Composer, answered, estates_of, may_broadcast
 from handlers.broadcast.states import Compose, Section
 from handlers.notices import TEMPLATE_NAMES
-from handlers.ui import kind_of, private, typed
+from handlers.ui import BTN_BROADCAST, Button, kind_of, private, typed
 from services import onboarding
 from services.broadcasts import BODY_MAX, CAPTION_BODY_MAX, TEMPLATES, TITLE_MAX
 from services.identities import Person
@@ -55,6 +55,7 @@ _TYPED_TIME = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2})[:：](\d{
 
 
 @router.message(private, Command("broadcast"))
+@router.message(private, Button(BTN_BROADCAST))
 async def start_broadcast(
     message: Message,
     person: Person,

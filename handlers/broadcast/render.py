@@ -83,7 +83,7 @@ def _yes_no(question: Question, yes: str, no: str) -> InlineKeyboardMarkup:
 @notices.register("broadcast.not_allowed")
 def render_not_allowed(ctx: RenderContext) -> Rendered:
     _ = ctx._
-    if ctx.data.get("kind") == "staff":
+    if ctx.data.get("kind") in ("staff", "manager"):
         return Rendered(
             _("Sorry, only managers can send announcements. Please ask your manager to send it.")
         )

@@ -14,7 +14,7 @@ from core.clock import Clock
 from core.settings import Settings
 from handlers.tickets_staff import views
 from handlers.tickets_staff.base import MAX_ID, Act, QueueCb, QueueStep, TicketCb, refusal, router
-from handlers.ui import private
+from handlers.ui import BTN_QUEUE, Button, private
 from services.errors import DomainError
 from services.identities import Person
 
@@ -22,6 +22,7 @@ ok_id = F.ticket_id.func(lambda value: 0 < value <= MAX_ID)
 
 
 @router.message(private, Command("queue"))
+@router.message(private, Button(BTN_QUEUE))
 async def show_queue(
     message: Message, person: Person, session: AsyncSession, clock: Clock, reply: Replier
 ) -> None:

@@ -1,0 +1,26 @@
+"""Staff have buttons for their own work, and /help tells them about it."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import Product
+from tests.e2e.harness import reply_buttons, text_of
+
+MANAGER, TECHNICIAN = 900001, 900004
+
+
+async def test_staff_get_their_queue_and_managers_announcements_on_buttons(
+    product: Product,
+) -> None:
+    sim = product.sim
+    await sim.send(TECHNICIAN, "/help")
+    helped = await sim.wait_text(TECHNICIAN, "/queue", "/say")
+    assert "/broadcast" not in text_of(helped)  # not a technician's to send
+    assert [b["text"] for b in reply_buttons(helped)] == ["🗂 工单队列", "🌐 语言", "❓ 帮助"]
+    await sim.send(TECHNICIAN, "🗂 工单队列")  # the button, as it is pressed
+    await sim.wait_text(TECHNICIAN, "没有未完结的工单")
+
+    await sim.send(MANAGER, "/help")
+    helped = await sim.wait_text(MANAGER, "/broadcast")
+    assert "📢 发布通知" in [b["text"] for b in reply_buttons(helped)]
+    await sim.send(MANAGER, "📢 发布通知")
+    await sim.wait_text(MANAGER, "给金采小区发布新通知")
