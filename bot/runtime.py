@@ -113,6 +113,8 @@ class Runtime:
             if scheduler is not None:
                 with contextlib.suppress(Exception):
                     scheduler.shutdown(wait=False)
+            if simulator is not None:  # its long polls would hold up the web server's exit
+                simulator.state.sim.end_polls()
             server.should_exit = True
             await asyncio.gather(*tasks, return_exceptions=True)
             await bot.session.close()

@@ -125,6 +125,7 @@ class SimState:
         self._update_ids = itertools.count(1)
         self.last_update_id = 0
         self.poll_generation = 0
+        self.closing = False  # the server is stopping: long polls answer at once
         self._init_data()
 
     def _init_data(self) -> None:
@@ -346,6 +347,12 @@ class SimState:
         """Replace the limits (buckets start full)."""
         self.limits = limits
         self.limiter.configure(limits)
+
+    def end_polls(self) -> None:
+        """Answer every long poll now (with no updates), and later ones at once: a server
+        stopping would otherwise wait out their timeouts, then cancel them with an error."""
+        self.closing = True
+        self.update_notifier.notify()
 
     async def aclose(self) -> None:
         """Stop background work (the webhook sender)."""

@@ -58,7 +58,7 @@ class UpdateMethods(MethodsBase):
             if batch:
                 return [state.update_dict(entry) for entry in batch]
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if remaining <= 0 or state.closing:
                 return []
             await state.update_notifier.wait(remaining)
             if state.poll_generation != generation:
@@ -68,7 +68,7 @@ class UpdateMethods(MethodsBase):
                     "Conflict: terminated by other getUpdates request; "
                     "make sure that only one bot instance is running",
                 )
-            if state.webhook is not None:
+            if state.webhook is not None or state.closing:
                 return []
 
     def m_setWebhook(self, params: Params) -> bool:
