@@ -38,6 +38,7 @@ class HomeAction(enum.StrEnum):
     ask_remove = "a"
     remove = "r"
     keep = "k"
+    switch = "s"  # to another of the person's homes
 
 
 class HomeCb(CallbackData, prefix="home"):
@@ -69,6 +70,15 @@ def render_overview(ctx: RenderContext) -> Rendered:
                 ]
             )
     lines += _contacts(_, data)
+    for home in data.get("other_homes") or []:  # linked to several: switch with a tap
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=_("🔁 Switch to {address}", address=address_text(_, home)),
+                    callback_data=HomeCb(action=HomeAction.switch, resident_id=home["id"]).pack(),
+                )
+            ]
+        )
     if data["is_owner"]:
         lines += [
             "",
@@ -182,20 +192,53 @@ async def my_home(message: Message, person: Person, reply: Replier, session: Asy
     if me is None:
         await reply("menu.main", kind=kind_of(person))
         return
+    await reply("household.overview", **await _overview(session, person))
+
+
+async def _overview(session: AsyncSession, person: Person) -> dict[str, Any]:
+    """What "My home" shows of the home in use, and the person's other homes to switch to."""
+    me = person.resident
+    assert me is not None
     members = await onboarding.members(session, me.household_id)
     is_owner = me.role == ResidentRole.owner
     building = me.household.building
-    await reply(
-        "household.overview",
+    return {
         **address_of(me.household),
-        stewards=await staff.stewards_of(session, building),
-        hotline=building.community.hotline or "",
-        is_owner=is_owner,
-        code=me.household.binding_code if is_owner else "",
-        members=[
+        "stewards": await staff.stewards_of(session, building),
+        "hotline": building.community.hotline or "",
+        "is_owner": is_owner,
+        "code": me.household.binding_code if is_owner else "",
+        "members": [
             {"id": m.id, "name": m.name, "role": m.role.value, "you": m.id == me.id}
             for m in members
         ],
+        "other_homes": [
+            {"id": r.id, **address_of(r.household)} for r in person.residencies if r is not me
+        ],
+    }
+
+
+@router.callback_query(HomeCb.filter(F.action == HomeAction.switch))
+async def switch(
+    query: CallbackQuery,
+    callback_data: HomeCb,
+    person: Person,
+    reply: Replier,
+    session: AsyncSession,
+    clock: Clock,
+    _: Translator,
+) -> None:
+    """Use another of the person's homes from now on (reports, tickets, "My home")."""
+    try:
+        chosen = onboarding.switch_home(
+            session, person=person, resident_id=callback_data.resident_id, now=clock.now()
+        )
+    except DomainError as exc:
+        await query.answer(error_text(_, exc.key, exc.data), show_alert=True)
+        return
+    await reply("household.overview", **await _overview(session, person))
+    await query.answer(
+        _("Now using {address}", address=address_text(_, address_of(chosen.household)))
     )
 
 

@@ -33,6 +33,10 @@ class ChatIdentity(IdMixin, Base):
     blocked_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime | None]
+    # The home in use for someone linked to several (none: the one linked last); see Person.
+    current_household_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("households.id", ondelete="SET NULL")
+    )
 
 
 class ResidentRole(enum.StrEnum):

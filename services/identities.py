@@ -28,7 +28,12 @@ class Person:
 
     @property
     def resident(self) -> Resident | None:
-        """The household membership in use: the most recently bound one."""
+        """The household membership in use: the one chosen (someone linked to several homes
+        switches in "My home"), else the most recently bound."""
+        chosen = self.identity.current_household_id
+        for residency in self.residencies:
+            if residency.household_id == chosen:
+                return residency
         return self.residencies[0] if self.residencies else None
 
 

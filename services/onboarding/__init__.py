@@ -18,7 +18,7 @@ from services.onboarding.codes import (
     unique_code,
 )
 from services.onboarding.homes import address_for, buildings_of, rooms_of, units_of
-from services.onboarding.members import bind_by_phone, members, remove_member
+from services.onboarding.members import bind_by_phone, members, remove_member, switch_home
 from services.onboarding.requests import decide_request, pending_address, request_binding
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "request_binding",
     "rooms_of",
     "rotate_code",
+    "switch_home",
     "unique_code",
     "units_of",
 ]

@@ -19,7 +19,7 @@ from models import (
 )
 from services import audit, outbox
 from services.errors import DomainError, NotAllowed
-from services.identities import address_of
+from services.identities import Person, address_of
 from services.onboarding.homes import household_query, recipient_of
 
 
@@ -68,6 +68,7 @@ async def bind(
     resident.role, resident.bound_via = role, via
     resident.name = name or identity.display_name
     resident.phone = phone or resident.phone
+    identity.current_household_id = household.id  # a home just joined is the one in use
     await session.flush()
     address = address_of(household)
     audit.record(
@@ -164,6 +165,28 @@ async def members(session: AsyncSession, household_id: int) -> list[Resident]:
         .order_by(Resident.bound_at, Resident.id)
     )
     return list(rows)
+
+
+def switch_home(
+    session: AsyncSession, *, person: Person, resident_id: int, now: datetime
+) -> Resident:
+    """Make one of the person's own homes the one in use; refused (and audited) for a
+    membership that is not theirs, whatever the button said."""
+    chosen = next((r for r in person.residencies if r.id == resident_id), None)
+    if chosen is None:
+        audit.record(
+            session,
+            now=now,
+            action="household.switch",
+            actor_kind="resident",
+            actor_id=person.identity.id,
+            subject_type="resident",
+            subject_id=resident_id,
+            outcome="refused",
+        )
+        raise NotAllowed("household.not_yours")
+    person.identity.current_household_id = chosen.household_id
+    return chosen
 
 
 async def remove_member(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from models import AuditEntry, Household, Resident, ResidentRole
+from models import AuditEntry, ChatIdentity, Household, Resident, ResidentRole
 from services.demo import DISPATCH_GROUP_ID
 from tests.e2e.conftest import Product
-from tests.e2e.harness import buttons, text_of
+from tests.e2e.harness import buttons, settled, text_of
 
 ZHANG, LI, WANG = 10001, 10002, 10003  # roster owner, has a code (English), not on roster
 DISPATCHER, STEWARD = 900002, 900003
@@ -187,3 +187,50 @@ async def test_a_problem_typed_before_joining_says_how_to_join_and_what_to_do_fi
     assert "119" not in dripping, dripping
     await sim.send(WANG, "你好")  # small talk is still the plain catch-all
     await sim.wait_text(WANG, "没看明白", "绑定码")
+
+
+async def test_someone_with_two_homes_switches_between_them(product: Product) -> None:
+    sim = product.sim
+    await sim.share_contact(ZHANG)  # owner of 1栋1单元101
+    await sim.wait_text(ZHANG, "1栋 1单元 101")
+    flat = await _household(product, "2栋", "1单元", "301")  # her second flat
+    await sim.send(ZHANG, f"/start {flat.binding_code}")
+    confirm = await sim.wait_text(ZHANG, "这是您的家吗")
+    await sim.press_button(ZHANG, ZHANG, confirm, "业主")
+    await sim.wait_text(ZHANG, "绑定成功", "2栋 1单元 301")
+
+    await sim.send(ZHANG, "🏠 我的家")
+    second = await sim.wait_text(ZHANG, "我的家：金采小区 2栋 1单元 301")  # the one just joined
+    pressed = await sim.press_button(ZHANG, ZHANG, second, "切换到 金采小区 1栋 1单元 101")
+    answer = await sim.callback_answer(pressed["callback_query_id"], wait=10)
+    assert "已切换到" in answer["text"]
+    first = await sim.wait_text(ZHANG, "我的家：金采小区 1栋 1单元 101")
+    assert [t for t, _d in buttons(first)] == ["🔁 切换到 金采小区 2栋 1单元 301"]
+    home = await _household(product, "1栋", "1单元", "101")
+    async with product.db.sessions() as session:  # what she does now is for the home in use
+        in_use = await session.scalar(
+            select(ChatIdentity.current_household_id).where(ChatIdentity.external_id == str(ZHANG))
+        )
+    assert in_use == home.id
+
+    # A forged switch to a home that is not hers changes nothing, and is audited.
+    pressed = await sim.press(ZHANG, ZHANG, first["message_id"], "home:s:999999")
+    answer = await sim.callback_answer(pressed["callback_query_id"], wait=10)
+    assert answer["show_alert"] and "不是您绑定的房屋" in answer["text"], answer
+
+    async def refused() -> int:
+        async with product.db.sessions() as session:
+            return int(
+                await session.scalar(
+                    select(func.count())
+                    .select_from(AuditEntry)
+                    .where(
+                        AuditEntry.action == "household.switch", AuditEntry.outcome == "refused"
+                    )
+                )
+                or 0
+            )
+
+    assert await settled(refused, 1) == 1
+    await sim.send(ZHANG, "🏠 我的家")
+    await sim.wait_text(ZHANG, "我的家：金采小区 1栋 1单元 101")
