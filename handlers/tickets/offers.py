@@ -26,6 +26,7 @@ from aiogram.types import (
     Message,
     TelegramObject,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from bot.notices import RenderContext, Rendered, notices
@@ -36,9 +37,9 @@ from core.settings import Settings
 from handlers.tickets import labels
 from handlers.tickets.filing import begin
 from handlers.tickets.form import media_of
-from handlers.ui import kind_of, menu_keyboard, not_command, private
+from handlers.ui import address_text, kind_of, menu_keyboard, not_command, private
 from models import TicketKind
-from services import matcher
+from services import matcher, onboarding
 from services.identities import Person
 from services.tickets import rules
 
@@ -124,14 +125,23 @@ def render_join_first(ctx: RenderContext) -> Rendered:
     what to do at once (that cannot wait for a binding)."""
     _ = ctx._
     data = ctx.data
-    lines = [
-        _(
+    topic = labels.topic(_, data.get("kind") or "", data.get("category"))
+    if data.get("pending"):  # asked to join already: nothing to do but wait (or call)
+        first = _(
+            "It sounds like {topic}. Your request to join {address} is waiting for a steward "
+            "to confirm; once it is, you can report it here. If it cannot wait, please call "
+            "the property office.",
+            topic=topic,
+            address=address_text(_, data["pending"]),
+        )
+    else:
+        first = _(
             "It sounds like {topic}. To report it here, first join your home: type your "
             "8-character binding code or tap “Share my phone number”. No code? Ask the "
             "property office or the home's owner.",
-            topic=labels.topic(_, data.get("kind") or "", data.get("category")),
+            topic=topic,
         )
-    ]
+    lines = [first]
     if data.get("urgent_hint"):
         lines += labels.safety_lines(_, data.get("category"))
     return Rendered("\n\n".join(lines), menu_keyboard(_, "guest"))
@@ -217,13 +227,16 @@ async def offer_for_text(
 
 
 @router.message(private, StateFilter(None), F.text, not_command, IsGuest(), SoundsLikeProblem())
-async def join_first(message: Message, match: matcher.Match, reply: Replier) -> None:
+async def join_first(
+    message: Message, match: matcher.Match, person: Person, reply: Replier, session: AsyncSession
+) -> None:
     """A problem typed before joining a home: say how to join, not "I didn't understand"."""
     await reply(
         "ticket_offer.join_first",
         kind=match.kind,
         category=match.category,
         urgent_hint=match.urgent_hint,
+        pending=await onboarding.pending_address(session, person.identity),
     )
 
 

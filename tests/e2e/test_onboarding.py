@@ -93,6 +93,9 @@ async def test_unknown_phone_asks_staff_and_the_dispatcher_approves(product: Pro
     assert "+86 139****0003" in text_of(alert)  # staff see a masked phone
     home = await _household(product, "4栋", "2单元", "302")
     assert await _members(product, home.id) == []
+    # A problem typed meanwhile: told her request waits, not to go and join
+    await sim.send(WANG, "楼道的灯坏了")
+    await sim.wait_text(WANG, "您绑定 金采小区 4栋 2单元 302 的申请正在等管家确认，确认后")
     # Impatient, she shares her phone again: told the request waits, not asked as if new.
     await sim.share_contact(WANG)
     await sim.wait_text(WANG, "您绑定 金采小区 4栋 2单元 302 的申请正在等管家确认")
