@@ -8,21 +8,13 @@ import logging
 import pytest
 
 from bot.runtime import Runtime
-from core.settings import DEMO_TOKEN, load_settings
-from tests.e2e.harness import free_port
+from tests.e2e.conftest import demo_settings
 
 
 async def test_the_demo_stops_without_errors(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    port = free_port()
-    settings = load_settings(
-        None,
-        database={"url": database_url},
-        telegram={"token": DEMO_TOKEN, "api_base": f"http://127.0.0.1:{port}/sim"},
-        web={"host": "127.0.0.1", "port": port},
-    )
-    runtime = Runtime(settings, demo=True)
+    runtime = Runtime(demo_settings(database_url), demo=True)
     task = asyncio.create_task(runtime.serve())
     await asyncio.wait_for(runtime.ready.wait(), timeout=30)
     await asyncio.sleep(0.5)  # the bot's long poll is waiting in the built-in simulator

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.runtime import Runtime
-from core.settings import DEMO_TOKEN, load_settings
-from tests.e2e.harness import free_port
+from tests.e2e.conftest import demo_settings
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # `make test` installs Debian's chromium; only a bare `pytest` on a machine without it skips.
@@ -24,20 +23,14 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 async def demo(database_url: str) -> AsyncIterator[str]:
     """The product as `make run` starts it: demo mode, simulator at /sim, seeded estate."""
-    port = free_port()
-    settings = load_settings(
-        None,
-        database={"url": database_url},
-        telegram={"token": DEMO_TOKEN, "api_base": f"http://127.0.0.1:{port}/sim"},
-        web={"host": "127.0.0.1", "port": port},
-    )
+    settings = demo_settings(database_url)
     runtime = Runtime(settings, demo=True)
     task = asyncio.create_task(runtime.serve())
     ready = asyncio.create_task(runtime.ready.wait())
     done, _ = await asyncio.wait([task, ready], timeout=30, return_when=asyncio.FIRST_COMPLETED)
     if task in done:
         task.result()
-    yield f"http://127.0.0.1:{port}"
+    yield settings.public_url
     runtime.stop.set()
     await asyncio.wait_for(task, timeout=15)
 

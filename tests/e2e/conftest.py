@@ -80,6 +80,18 @@ def product_settings(
     )
 
 
+def demo_settings(database_url: str) -> Settings:
+    """The product as `make run` starts it (with `Runtime(demo=True)`): the simulator mounted
+    at /sim of its own web app, on a free port."""
+    port = free_port()
+    return load_settings(
+        None,
+        database={"url": database_url},
+        telegram={"token": DEMO_TOKEN, "api_base": f"http://127.0.0.1:{port}/sim"},
+        web={"host": "127.0.0.1", "port": port},
+    )
+
+
 @dataclass
 class Product:
     """The running product (bot, delivery, scheduler, web) and the demo estate it serves."""
