@@ -174,9 +174,12 @@ def report(results: list[BotResult], args: argparse.Namespace) -> None:
     if ratios:
         ratio = statistics.median(ratios)
         verdict = "holds" if ratio >= TARGET_RATIO else "MISSED"
-        rounds = ", ".join(f"{r:.2f}" for r in ratios)
+        rounds = ", ".join(
+            f"{r:.2f} ({f.throughput:,.0f}/{e.throughput:,.0f})"
+            for r, e, f in zip(ratios, echo.rounds, full.rounds, strict=False)  # type: ignore[union-attr]
+        )
         print(
-            f"full/echo max throughput by round: {rounds}; median {ratio:.2f}"
+            f"full/echo max throughput by round (full/echo updates/s): {rounds}; median {ratio:.2f}"
             f"  → target ≥ {TARGET_RATIO} of the echo bot: {verdict}"
         )
     if full and full.open:
