@@ -14,6 +14,7 @@ FSM middleware is replaced by the two FSM ones here, around the transaction):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import defaultdict, deque
@@ -35,6 +36,7 @@ from bot.replies import Replier
 from core.clock import Clock
 from models import FsmRecord, ProcessedUpdate
 from models.db import Database
+from models.prepared import Entities, Prepared
 from services import identities
 from services.outbox import Recipient
 
@@ -64,7 +66,10 @@ class FsmLockMiddleware(BaseMiddleware):
             return await handler(event, data)
 
 
-_PROCESSED = insert(ProcessedUpdate.__table__)  # type: ignore[arg-type]
+_PROCESSED = Prepared(
+    insert(ProcessedUpdate.__table__),  # type: ignore[arg-type]
+    column_keys=("bot_id", "update_id", "at"),
+)
 
 
 class DatabaseMiddleware(BaseMiddleware):
@@ -77,20 +82,24 @@ class DatabaseMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         row = {"bot_id": data["bot"].id, "update_id": event.update_id, "at": self._clock.now()}
-        async with self._db.sessions() as session:
+        session = self._db.sessions()
+        token = current_session.set(session)
+        try:
             if not await _record_update(session, row):
                 return None
-            token = current_session.set(session)
-            try:
-                data["session"] = session
-                result = await handler(event, data)
-                await session.commit()
-                return result
-            except BaseException:
-                await session.rollback()
-                raise
-            finally:
-                current_session.reset(token)
+            data["session"] = session
+            result = await handler(event, data)
+            # Not closed after the commit: the commit gave the connection back, and nothing
+            # else needs releasing. (A close costs another trip into SQLAlchemy's greenlet and,
+            # through `async with`, a task of its own: on every update.)
+            await session.commit()
+            return result
+        except BaseException:
+            # Rolls back whatever is open and gives the connection back, even when cancelled.
+            await asyncio.shield(session.close())
+            raise
+        finally:
+            current_session.reset(token)
 
 
 async def _record_update(session: AsyncSession, row: dict[str, Any]) -> bool:
@@ -101,7 +110,7 @@ async def _record_update(session: AsyncSession, row: dict[str, Any]) -> bool:
     has nothing to track.)"""
     for attempt in (1, 2):
         try:
-            await session.execute(_PROCESSED, row)
+            await _PROCESSED.run(session, row)
             return True
         except IntegrityError:
             await session.rollback()
@@ -118,10 +127,15 @@ async def _record_update(session: AsyncSession, row: dict[str, Any]) -> bool:
     raise AssertionError("unreachable")
 
 
-_PERSON = identities.person_query()
+_PERSON = Entities(Prepared(identities.person_query()), identities.PERSON_ENTITIES)
 # …and the chat's FSM record in the same statement (an outer join on its key: one row or none).
-_PERSON_AND_STATE = _PERSON.add_columns(FsmRecord).outerjoin(
-    FsmRecord, FsmRecord.key == bindparam("fsm_key")
+_PERSON_AND_STATE = Entities(
+    Prepared(
+        identities.person_query()
+        .add_columns(FsmRecord)
+        .outerjoin(FsmRecord, FsmRecord.key == bindparam("fsm_key"))
+    ),
+    (*identities.PERSON_ENTITIES, FsmRecord),
 )
 
 
@@ -152,20 +166,16 @@ class PersonMiddleware(BaseMiddleware):
             return await handler(event, data)
         external_id = str(user.id)
         if context is None or self._fsm is None:
-            rows = (
-                await session.execute(_PERSON, {"channel": "telegram", "external_id": external_id})
-            ).all()
+            rows = await _PERSON.run(session, {"channel": "telegram", "external_id": external_id})
         else:
-            rows = (
-                await session.execute(
-                    _PERSON_AND_STATE,
-                    {
-                        "channel": "telegram",
-                        "external_id": external_id,
-                        "fsm_key": record_key(context.key),
-                    },
-                )
-            ).all()
+            rows = await _PERSON_AND_STATE.run(
+                session,
+                {
+                    "channel": "telegram",
+                    "external_id": external_id,
+                    "fsm_key": record_key(context.key),
+                },
+            )
             if rows:  # no row at all (a first contact): the state is read on its own
                 DatabaseStorage.remember(session, context.key, rows[0][identities.PERSON_COLUMNS])
         person = await identities.person_or_new(

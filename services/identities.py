@@ -37,7 +37,9 @@ class Person:
         return self.residencies[0] if self.residencies else None
 
 
-PERSON_COLUMNS = 6  # identity, membership, staff record, household, building, community
+# The entities of `person_query()`, in its column order.
+PERSON_ENTITIES = (ChatIdentity, Resident, Staff, Household, Building, Community)
+PERSON_COLUMNS = len(PERSON_ENTITIES)
 
 
 def person_query() -> Select[ChatIdentity, Resident, Staff, Household, Building, Community]:
@@ -53,7 +55,7 @@ def person_query() -> Select[ChatIdentity, Resident, Staff, Household, Building,
     (measured by bench/updates.py).
     """
     return (
-        select(ChatIdentity, Resident, Staff, Household, Building, Community)
+        select(ChatIdentity, Resident, Staff, Household, Building, Community)  # PERSON_ENTITIES
         .outerjoin(
             Resident, and_(Resident.identity_id == ChatIdentity.id, Resident.active.is_(True))
         )

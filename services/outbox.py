@@ -36,6 +36,7 @@ from models import (
     OutboxMessage,
     OutboxStatus,
 )
+from models.prepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ async def enqueue(
         # A plain INSERT now rather than an object for the unit of work to flush: nothing reads
         # the row back in this transaction (it would be found: it is in the database), and
         # this runs for nearly every update.
-        await session.execute(_INSERT, values)
+        await _INSERT.run(session, values)
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
@@ -111,7 +112,30 @@ async def enqueue(
     )
 
 
-_INSERT = insert(OutboxMessage.__table__)  # type: ignore[arg-type]
+_INSERT = Prepared(
+    insert(OutboxMessage.__table__),  # type: ignore[arg-type]
+    column_keys=(
+        "channel",
+        "chat_id",
+        "identity_id",
+        "op",
+        "notice",
+        "data",
+        "kind",
+        "priority",
+        "dedupe_key",
+        "ref_key",
+        "target_ref",
+        "target_message_id",
+        "thread_id",
+        "thread_ref",
+        "not_before",
+        "status",
+        "attempts",
+        "created_at",
+        "source",
+    ),
+)  # the keys of `values` in enqueue()
 
 
 WORKER_SILENCE = timedelta(seconds=10)  # a sender that has not beaten for this long is gone
@@ -222,7 +246,7 @@ def _claim_statement(limit: int, *, postgresql: bool) -> Any:
     )
 
 
-_CLAIMS: dict[tuple[int, bool], Any] = {}  # built once per shape: this runs all the time
+_CLAIMS: dict[tuple[int, bool], Prepared] = {}  # built once per shape: this runs all the time
 
 
 async def claim(
@@ -238,8 +262,10 @@ async def claim(
     postgresql = session.get_bind().dialect.name == "postgresql"
     statement = _CLAIMS.get((limit, postgresql))
     if statement is None:
-        statement = _CLAIMS[limit, postgresql] = _claim_statement(limit, postgresql=postgresql)
-    result = await session.execute(statement, {"now": now, "worker": worker})
+        statement = _CLAIMS[limit, postgresql] = Prepared(
+            _claim_statement(limit, postgresql=postgresql)
+        )
+    result = await statement.run(session, {"now": now, "worker": worker})
     width = len(_CLAIMED)
     rows: list[Claimed] = []
     addressees: dict[int, Addressee] = {}
