@@ -9,12 +9,11 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods.base import Response
 from aiogram.types import BotCommand
 
 from bot import errors
-from bot.fsm import DatabaseStorage
+from bot.fsm import ChatLocks, DatabaseStorage
 from bot.i18n import N_, Catalogue
 from bot.middlewares import (
     DatabaseMiddleware,
@@ -79,7 +78,7 @@ def _fsm(settings: Settings, db: Database, clock: Clock) -> tuple[BaseStorage, B
 
         storage = RedisStorage.from_url(settings.fsm.redis_url)
         return storage, RedisEventIsolation(storage.redis)
-    return DatabaseStorage(db, clock), SimpleEventIsolation()
+    return DatabaseStorage(db, clock), ChatLocks()
 
 
 def build_dispatcher(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
 from aiogram.fsm.state import State
-from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StateType, StorageKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import current_session
@@ -110,3 +112,32 @@ class DatabaseStorage(BaseStorage):
 
     async def close(self) -> None:
         return None
+
+
+class ChatLocks(BaseEventIsolation):
+    """Event isolation in this process: one lock per chat, kept while someone holds or awaits it.
+
+    aiogram's SimpleEventIsolation keeps every chat's lock for as long as the process runs
+    (a lock per resident who ever wrote), and enters it through a generator-based context
+    manager on every update. Here the lock itself is the context manager, and it is forgotten
+    once nobody refers to it: a chat whose lock is held or awaited has the same one.
+    """
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[StorageKey, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def lock(self, key: StorageKey) -> asyncio.Lock:  # type: ignore[override]
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
+    def held(self) -> int:
+        """How many chats have a lock now. (Not `__len__`: aiogram's Dispatcher takes an empty
+        isolation, being false, for none given, and isolates nothing.)"""
+        return len(self._locks)
+
+    async def close(self) -> None:
+        self._locks.clear()
