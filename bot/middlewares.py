@@ -127,8 +127,8 @@ async def _record_update(session: AsyncSession, row: dict[str, Any]) -> bool:
     raise AssertionError("unreachable")
 
 
-_PERSON = Entities(Prepared(identities.person_query()), identities.PERSON_ENTITIES)
-# …and the chat's FSM record in the same statement (an outer join on its key: one row or none).
+# The sender (as services.identities.PERSON) and the chat's FSM record in the same statement
+# (an outer join on its key: one row or none).
 _PERSON_AND_STATE = Entities(
     Prepared(
         identities.person_query()
@@ -166,7 +166,9 @@ class PersonMiddleware(BaseMiddleware):
             return await handler(event, data)
         external_id = str(user.id)
         if context is None or self._fsm is None:
-            rows = await _PERSON.run(session, {"channel": "telegram", "external_id": external_id})
+            rows = await identities.PERSON.run(
+                session, {"channel": "telegram", "external_id": external_id}
+            )
         else:
             rows = await _PERSON_AND_STATE.run(
                 session,

@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from models import Building, ChatIdentity, Household, Resident, Staff
 from models.community import Community
+from models.prepared import Entities, Prepared
 
 SEEN_RESOLUTION = timedelta(minutes=5)  # last_seen_at is not rewritten on every update
 
@@ -51,8 +52,7 @@ def person_query() -> Select[ChatIdentity, Resident, Staff, Household, Building,
     Build it once and reuse it: this runs on every update, and a statement object keeps its
     compiled form and cache key. Callers may add columns (and outer joins) after the first
     `PERSON_COLUMNS`. The entities are selected side by side rather than as an eager-loaded
-    chain, and `person_from_rows` links them: the ORM builds fewer loaders per execution
-    (measured by bench/updates.py).
+    chain, and `person_from_rows` links them: so `PERSON` can make them from plain rows.
     """
     return (
         select(ChatIdentity, Resident, Staff, Household, Building, Community)  # PERSON_ENTITIES
@@ -78,7 +78,9 @@ def person_query() -> Select[ChatIdentity, Resident, Staff, Household, Building,
     )
 
 
-_PERSON_QUERY = person_query()
+# `person_query()` run straight on the driver, its rows made into the ORM's objects: it runs on
+# every update (models/prepared.py says why).
+PERSON = Entities(Prepared(person_query()), PERSON_ENTITIES)
 
 
 def person_from_rows(rows: Sequence[Row[Any]] | Sequence[Sequence[Any]]) -> Person | None:
@@ -134,30 +136,6 @@ def refresh(
         identity.platform_language = platform_language
     if identity.last_seen_at is None or now - identity.last_seen_at > SEEN_RESOLUTION:
         identity.last_seen_at = now
-
-
-async def identify(
-    session: AsyncSession,
-    *,
-    external_id: str,
-    now: datetime,
-    display_name: str | None = None,
-    platform_language: str | None = None,
-    channel: str = "telegram",
-) -> Person:
-    """`touch` and `load_person` in one: mostly one statement (two for a first contact)."""
-    rows = (
-        await session.execute(_PERSON_QUERY, {"channel": channel, "external_id": external_id})
-    ).all()
-    return await person_or_new(
-        session,
-        person_from_rows(rows),
-        channel=channel,
-        external_id=external_id,
-        now=now,
-        display_name=display_name,
-        platform_language=platform_language,
-    )
 
 
 async def person_or_new(
