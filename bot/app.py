@@ -21,6 +21,7 @@ from bot.middlewares import (
     FsmLockMiddleware,
     PersonMiddleware,
 )
+from bot.routing import merged
 from bot.session import JsonAiohttpSession
 from core.clock import Clock
 from core.settings import Settings
@@ -106,23 +107,29 @@ def build_dispatcher(
         PersonMiddleware(catalogue, clock, settings.locale.default, storage=storage)
     )
     dp.update.outer_middleware(FloodMiddleware(settings.flood.per_minute))
-    dp.include_routers(
-        errors.router.router(),
-        groups.router.router(),  # service messages in groups (migration) before anything else
-        common.router.router(),  # /menu /help /lang /cancel work from any state
-        onboarding.router.router(),
-        household.router.router(),
-        notices.router.router(),  # /notices and “Got it” before the staff side
-        broadcast.router.router(),
-        # Staff: ticket buttons, the questions they ask (reason, photos), replies under
-        # alerts, /queue. Before the residents' ticket routers, whose offers take any photo.
-        tickets_staff.router.router(),
-        tickets.filing.router.router(),  # /repair /complaint and their form's buttons
-        tickets.answers.router.router(),  # the form's typed answers, voice notes and photos
-        tickets.mine.router.router(),  # /tickets, a ticket's page, cancel/reopen/messages
-        tickets.rate.router.router(),  # stars, then an optional comment
-        tickets.offers.router.router(),  # typed problems, lone photos/voice → offer a report
-        common.fallback_router.router(),  # last: answers whatever nobody else took
+    dp.include_router(
+        merged(
+            "linli",
+            [
+                errors.router,
+                groups.router,  # service messages in groups (migration) before anything else
+                common.router,  # /menu /help /lang /cancel work from any state
+                onboarding.router,
+                household.router,
+                notices.router,  # /notices and “Got it” before the staff side
+                broadcast.router,
+                # Staff: ticket buttons, the questions they ask (reason, photos), replies under
+                # alerts, /queue. Before the residents' ticket routers, whose offers take any
+                # photo.
+                tickets_staff.router,
+                tickets.filing.router,  # /repair /complaint and their form's buttons
+                tickets.answers.router,  # the form's typed answers, voice notes and photos
+                tickets.mine.router,  # /tickets, a ticket's page, cancel/reopen/messages
+                tickets.rate.router,  # stars, then an optional comment
+                tickets.offers.router,  # typed problems, lone photos/voice → offer a report
+                common.fallback_router,  # last: answers whatever nobody else took
+            ],
+        )
     )
     _inline_magic_filters(dp)
     return dp

@@ -2,6 +2,12 @@
 
 An aiogram Router can belong to one Dispatcher only, but a process may build several (tests,
 a restart in place). `Routes` keeps the familiar decorator style and hands out new Routers.
+
+The Dispatcher gets one Router holding every module's handlers in order (`merged`), not a
+Router per module: aiogram tries handlers in exactly the same order either way (no Router of
+ours has filters or middlewares of its own), but each Router an update passes through costs
+it a round of aiogram's propagation (its middlewares resolved and wrapped, its data copied),
+and a resident's typed answer to a ticket form used to pass through ten.
 """
 
 from __future__ import annotations
@@ -35,13 +41,11 @@ class Routes:
     def errors(self, *filters: Any) -> Callable[[Handler], Handler]:
         return self._on("errors", filters)
 
-    def router(self) -> Router:
-        """A new Router with every handler, in the order they were declared."""
-        router = Router(name=self.name)
-        # Stacked decorators register bottom-up; declaration order is what readers expect.
-        for observer, filters, handler in self._ordered():
-            getattr(router, observer).register(handler, *filters)
-        return router
 
-    def _ordered(self) -> list[tuple[str, tuple[Any, ...], Handler]]:
-        return self._registrations
+def merged(name: str, routes: list[Routes]) -> Router:
+    """A new Router with the handlers of all `routes`: theirs in order, theirs in turn."""
+    router = Router(name=name)
+    for part in routes:
+        for observer, filters, handler in part._registrations:
+            getattr(router, observer).register(handler, *filters)
+    return router
