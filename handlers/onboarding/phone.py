@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aiogram import F
+from aiogram import Bot, F
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +21,7 @@ from handlers.onboarding.common import (
     router,
 )
 from handlers.ui import error_text, private
-from models import ResidentRole
+from models import ChatIdentity, ResidentRole
 from services import onboarding
 from services.errors import DomainError
 from services.identities import Person
@@ -192,13 +193,15 @@ async def decide(
     query: CallbackQuery,
     callback_data: DecideCb,
     person: Person,
+    bot: Bot,
+    fsm_storage: BaseStorage,
     session: AsyncSession,
     clock: Clock,
     _: Translator,
 ) -> None:
     """A staff member approves or rejects a join request (the role is checked in the service)."""
     try:
-        await onboarding.decide_request(
+        request = await onboarding.decide_request(
             session,
             request_id=callback_data.request_id,
             staff=person.staff,
@@ -209,4 +212,16 @@ async def decide(
     except DomainError as exc:
         await query.answer(error_text(_, exc.key, exc.data), show_alert=True)
         return
+    await _end_home_choice(fsm_storage, bot.id, request.identity)
     await query.answer(_("Approved.") if callback_data.approve else _("Rejected."))
+
+
+async def _end_home_choice(storage: BaseStorage, bot_id: int, requester: ChatIdentity) -> None:
+    """The requester may have shared their phone again while waiting, and so be choosing a home
+    still: the decision ends that, or their typed problems would not be offered as reports."""
+    if requester.channel != "telegram":
+        return
+    chat = int(requester.external_id)
+    theirs = FSMContext(storage, StorageKey(bot_id=bot_id, chat_id=chat, user_id=chat))
+    if await theirs.get_state() == Joining.choosing_home.state:
+        await theirs.clear()

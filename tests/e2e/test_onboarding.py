@@ -109,6 +109,11 @@ async def test_unknown_phone_asks_staff_and_the_dispatcher_approves(product: Pro
         GROUP, lambda m: m["message_id"] == alert["message_id"] and "刘调度" in text_of(m)
     )
     assert buttons(decided) == []
+    # Bound now: the problem she types is offered as a repair report (the home choice her
+    # second share opened ended with the decision).
+    await sim.send(WANG, "楼道的灯坏了")
+    offer = await sim.wait_text(WANG, "听起来是电路/照明报修。要帮您报给物业服务中心吗")
+    assert buttons(offer)
 
 
 async def test_wrong_and_rotated_codes_are_refused_and_three_tries_lock_entry(
