@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolResetState
 
 from models import sqlite_driver
+from models.sqlite_checkpoints import Checkpoints
 
 TX_CACHE = "linli_tx_cache"  # session.info key of `tx_cache`
 # A pooled server connection unused for longer than this is pinged before it is handed out
@@ -52,7 +53,9 @@ class Database:
         echo: bool = False,
         pool_size: int = POOL_SIZE,
         ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
+        checkpoints: Checkpoints | None = None,
     ) -> None:
+        """`checkpoints`: how a SQLite file's log is checkpointed (the defaults when None)."""
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite and self.url.database and self.url.database != ":memory:":
@@ -62,7 +65,9 @@ class Database:
             # One connection: SQLite has one writer anyway, and queueing for it in the event loop
             # is far cheaper than transactions sleeping in SQLite's busy handler.
             kwargs.update(
-                async_creator=sqlite_driver.connector(self.url.database or ":memory:"),
+                async_creator=sqlite_driver.connector(
+                    self.url.database or ":memory:", checkpoints
+                ),
                 module=sqlite_driver.dbapi(),
                 pool_size=1,
                 max_overflow=0,

@@ -33,6 +33,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util.concurrency import await_
 
+from models.sqlite_checkpoints import Checkpoints
+
 STATEMENT_BUSY_SECONDS = 0.05  # the most a statement may block the loop on another's lock
 BEGIN_WAIT_SECONDS = 30.0  # how long a transaction waits for the write lock, asynchronously
 
@@ -120,10 +122,17 @@ class _RunNow:
 class Connection:
     """aiosqlite's connection, without the thread (the names SQLAlchemy's dialect uses)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, checkpoints: Checkpoints | None = None
+    ) -> None:
         self._conn = connection
         self._connection: sqlite3.Connection | None = connection  # None once closed
         self._tx = _RunNow()
+        self._checkpoints = checkpoints
+
+    def committed(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.committed(self._conn)
 
     @property
     def isolation_level(self) -> str | None:
@@ -176,6 +185,7 @@ class Connection:
 
     async def commit(self) -> None:
         self._conn.commit()
+        self.committed()
 
     async def rollback(self) -> None:
         self._conn.rollback()
@@ -192,8 +202,11 @@ class Connection:
             self._conn.close()
 
 
-def connector(database: str) -> Callable[[], Any]:
-    """The `async_creator` for a SQLite file (or ":memory:")."""
+def connector(database: str, checkpoints: Checkpoints | None = None) -> Callable[[], Any]:
+    """The `async_creator` for a SQLite file (or ":memory:"); a file's log is checkpointed by
+    `checkpoints` (models.sqlite_checkpoints), off the event loop."""
+    if checkpoints is None and database != ":memory:":
+        checkpoints = Checkpoints(database)
 
     async def connect() -> Connection:
         connection = sqlite3.connect(
@@ -202,7 +215,9 @@ def connector(database: str) -> Callable[[], Any]:
             isolation_level=None,  # transactions are begun explicitly (models.db)
             check_same_thread=False,  # closed by the pool, perhaps from another thread at exit
         )
-        return Connection(connection)
+        if checkpoints is not None:
+            connection.execute("PRAGMA wal_autocheckpoint=0")
+        return Connection(connection, checkpoints)
 
     return connect
 
@@ -260,6 +275,7 @@ class DirectConnection(AsyncAdapt_aiosqlite_connection):
                 self._connection._conn.commit()
             except Exception as error:
                 self._handle_exception(error)
+            self._connection.committed()
 
     def rollback(self) -> None:
         if self._connection._connection:

@@ -1,0 +1,96 @@
+"""WAL checkpoints of the embedded SQLite database, off the event loop.
+
+SQLite checkpoints a WAL database inside the COMMIT that takes its log past 1,000 pages: it
+copies the log's pages into the database file and syncs both to disk. Our connection runs in
+the event loop's thread (models.sqlite_driver), so every few hundred updates the whole bot
+stood still for that (up to 90 ms on a virtual disk), and on average each commit cost ~40 µs
+more than one without (tests/test_sqlite_checkpoints.py shows the effect; measured with a
+commit timer around bench/updates.py's full stack: 125–130 µs against 82–88 µs per commit).
+
+So the connection's own checkpoints are off (`wal_autocheckpoint=0`) and, every `every`
+commits, a passive checkpoint runs in a worker thread on a connection of its own. Writers
+never wait for a passive checkpoint, and a crash in the middle of one loses nothing: it only
+copies pages that are safely in the log already.
+
+A passive checkpoint cannot restart the log while writes keep arriving: SQLite starts it
+over only once everything in it was copied, and new commits land meanwhile. Under sustained
+load the log would grow without end, so once it is past `limit` pages the writer itself
+checkpoints right after a commit, between its transactions. The worker has copied nearly
+everything by then, so the writer's checkpoint is short, and it copies the rest, so the
+next commit starts the log over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_EVERY = 100  # commits; an update's commit writes ~10 pages: SQLite's own 1,000
+WAL_LIMIT_PAGES = 16_384  # 64 MB of 4 KB pages
+WORKER_BUSY_SECONDS = 5.0  # the worker's connection may wait for locks: it is not the loop
+
+
+class Checkpoints:
+    """One per database file, told of each commit of the event loop's connection."""
+
+    def __init__(
+        self, path: str, *, every: int = CHECKPOINT_EVERY, limit: int = WAL_LIMIT_PAGES
+    ) -> None:
+        self._path = path
+        self._every = every
+        self._limit = limit
+        self._commits = 0
+        self._running = False
+        self._log_pages = 0  # the log's length at the worker's last checkpoint
+        self.finished_by_writer = 0  # how often the writer finished one
+
+    def committed(self, connection: sqlite3.Connection) -> None:
+        """After a commit of `connection`, in the event loop's thread."""
+        self._commits += 1
+        if self._commits < self._every:
+            return
+        self._commits = 0
+        if self._log_pages > self._limit:
+            self._finish(connection)
+        if not self._running:
+            self._start()
+
+    def _finish(self, connection: sqlite3.Connection) -> None:
+        # Between our transactions, so all of the log can be copied. (Busy while the worker
+        # checkpoints: tried again after the next `every` commits.)
+        ((busy, _pages, _copied),) = connection.execute(
+            "PRAGMA wal_checkpoint(PASSIVE)"
+        ).fetchall()
+        if not busy:
+            self._log_pages = 0
+            self.finished_by_writer += 1
+
+    def _start(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop to hand the work to: a later commit will
+            return
+        self._running = True
+        loop.run_in_executor(None, self._checkpoint).add_done_callback(self._done)
+
+    def _checkpoint(self) -> int:
+        """In a worker thread: copy what the log holds; the log's length in pages."""
+        connection = sqlite3.connect(self._path, timeout=WORKER_BUSY_SECONDS, isolation_level=None)
+        try:
+            busy, pages, _copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        finally:
+            connection.close()
+        return int(pages) if not busy else self._log_pages
+
+    def _done(self, future: asyncio.Future[int]) -> None:
+        self._running = False
+        if future.cancelled():
+            return
+        error = future.exception()
+        if error is not None:  # the next one may succeed; SQLite's data is safe either way
+            log.warning("WAL checkpoint failed", extra={"fields": {"error": repr(error)}})
+            return
+        self._log_pages = future.result()
