@@ -185,7 +185,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--concurrency", type=int, default=32, help="closed-loop residents K (default 32)"
     )
     parser.add_argument(
-        "--rounds", type=int, default=3, help="closed-loop rounds per bot, in turns (default 3)"
+        "--rounds", type=int, default=5, help="closed-loop rounds per bot, in turns (default 5)"
     )
     parser.add_argument(
         "--database-url",
