@@ -3,9 +3,10 @@
 SQLite checkpoints a WAL database inside the COMMIT that takes its log past 1,000 pages: it
 copies the log's pages into the database file and syncs both to disk. Our connection runs in
 the event loop's thread (models.sqlite_driver), so every few hundred updates the whole bot
-stood still for that (up to 90 ms on a virtual disk), and on average each commit cost ~40 µs
-more than one without (tests/test_sqlite_checkpoints.py shows the effect; measured with a
-commit timer around bench/updates.py's full stack: 125–130 µs against 82–88 µs per commit).
+stood still for that, and on average each commit cost ~40 µs more than one without. (Measured
+here on a virtual disk: a checkpointing commit took up to 14 ms under bench/updates.py's full
+stack and up to 90 ms in a plain sqlite3 loop; a commit averaged 125–130 µs, against 70–88 µs
+with the checkpoints moved off the loop.)
 
 So the connection's own checkpoints are off (`wal_autocheckpoint=0`) and, every `every`
 commits, a passive checkpoint runs in a worker thread on a connection of its own. Writers
