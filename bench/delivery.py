@@ -26,9 +26,10 @@ wall-clock rates on a busy machine vary. "CPU ms/msg" (this process's CPU time p
 varies less: it is the figure to compare between versions. "GC ms/msg" is the part of it
 spent in Python's garbage collector (mostly full collections, whose cost grows with the
 process's heap: every module the product imports).
-Before each run everything allocated so far is moved out of the collector's reach
-(`gc.freeze()`), as `linli run` does once it has started (bot/runtime.py), so the figures
-are the running product's; `--no-gc-freeze` measures without it, to see what freezing buys.
+Before each run the garbage collector is set as `linli run` sets it once it has started
+(core/heap.py: what was allocated so far frozen out of its reach, young objects collected
+less often), so the figures are the running product's; `--no-gc-freeze` measures without
+it, to see what that buys.
 `--profile` runs cProfile over the PostgreSQL drain at the default batch size and prints the
 hot spots (py-spy, in the venv, gives a truer picture:
 `py-spy record -o out.svg -- .venv/bin/python -m bench.delivery --skip-limit`).
@@ -40,7 +41,6 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
-import gc
 import io
 import logging
 import os
@@ -56,6 +56,7 @@ import httpx
 from bench.children import child, serve_simulator, serve_stub
 from bench.common import GcPauses
 from bench.scratch import scratch_database
+from core import heap
 
 ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1/test"
 FIRST_ID = 3_000_001
@@ -149,11 +150,8 @@ async def drain(
     """Release a broadcast and time `drain_until_idle` over it, limits off."""
     await estate.release()
     sender, bot = _sender(estate, api_base, batch_size=batch, **OFF)
-    if freeze:
-        gc.collect()
-        gc.freeze()
     try:
-        with GcPauses() as collector:
+        with heap.settled() if freeze else contextlib.nullcontext(), GcPauses() as collector:
             started, cpu = time.perf_counter(), time.process_time()
             if profile is not None:
                 profile.enable()
@@ -163,8 +161,6 @@ async def drain(
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         return Figure(label, sent, seconds, cpu, collector.seconds)
     finally:
-        if freeze:
-            gc.unfreeze()
         await bot.session.close()
 
 
@@ -173,12 +169,9 @@ async def wire(api_base: str, count: int, batch: int, *, freeze: bool = False) -
     from tests.delivery.support import build_bot
 
     bot = build_bot(api_base, timeout=30)
-    if freeze:
-        gc.collect()
-        gc.freeze()
     try:
         await bot.send_message(FIRST_ID, "warm-up")
-        with GcPauses() as collector:
+        with heap.settled() if freeze else contextlib.nullcontext(), GcPauses() as collector:
             started, cpu = time.perf_counter(), time.process_time()
             for start in range(0, count, batch):
                 chunk = range(FIRST_ID + start, FIRST_ID + min(count, start + batch))
@@ -186,8 +179,6 @@ async def wire(api_base: str, count: int, batch: int, *, freeze: bool = False) -
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         return Figure(f"wire, batch {batch}", count, seconds, cpu, collector.seconds)
     finally:
-        if freeze:
-            gc.unfreeze()
         await bot.session.close()
 
 
@@ -345,7 +336,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--gc-freeze",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="gc.freeze() the heap before each drain, as `linli run` does (default: on)",
+        help="set the garbage collector before each drain as `linli run` does (default: on)",
     )
     return parser.parse_args(argv)
 

@@ -28,8 +28,8 @@ models only weakly (bot/app.py KeepResponseTypes), and a full stack alive beside
 bot would keep them for the echo bot too, making it faster than bare aiogram.
 The simulator process answers each phase with its figures in one call; this process adds
 its own CPU time over the phase ("bot CPU ms/update": the process, its threads included, per
-answered update) and the garbage collector's pauses. Each session freezes its start-up heap
-out of the collector's way, as `linli run` does.
+answered update) and the garbage collector's pauses. Each session sets the garbage collector as
+`linli run` does (core/heap.py), the echo bot's too.
 
 The figures, the table and the verdicts are bench/update_results.py.
 It prints figures only; it never fails on them (exit status 0 unless the bench itself broke).
@@ -44,7 +44,6 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
-import gc
 import logging
 import os
 import pstats
@@ -55,6 +54,7 @@ from pathlib import Path
 
 from bench.contenders import Contender, Simulator, echo_bot, full_stack
 from bench.update_results import BotResult, ClosedLoop, OpenLoop, report
+from core import heap
 
 log = logging.getLogger("bench.updates")
 
@@ -257,11 +257,7 @@ async def session(
     """One bot alone in this process, from start to stop: its first session measures the open
     loop too, every session one closed-loop round."""
     async with make(args) as bot:
-        # Start-up objects never die: keep full collections from walking them, as `linli run`
-        # does (a 150–200 ms pause each time otherwise).
-        gc.collect()
-        gc.freeze()
-        try:
+        with heap.settled():  # the collector as `linli run` sets it
             result = results.get(bot.name)
             if result is None:
                 result = results[bot.name] = BotResult(bot.name, note=bot.note)
@@ -274,8 +270,6 @@ async def session(
             else:
                 await closed_loop(bot.sim, workers(args), WARMUP_SECONDS)
             await closed_phase(bot, result, args, profiles[bot.name], round_no)
-        finally:
-            gc.unfreeze()
 
 
 def main(argv: list[str] | None = None) -> int:

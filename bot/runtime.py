@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from api.app import WebhookTarget, create_api
 from bot.app import build_bot, build_dispatcher, publish_commands
 from bot.delivery import Sender
 from bot.i18n import Catalogue
+from core import heap
 from core.clock import Clock, SystemClock
 from core.settings import Settings
 from models.db import Database
@@ -99,11 +99,8 @@ class Runtime:
                     }
                 },
             )
-            # Start-up objects (~300k) never die: keep full collections from walking them
-            # (a 150–200 ms pause each time, measured by bench/updates.py).
-            if self.freeze_gc:
-                gc.collect()
-                gc.freeze()
+            if self.freeze_gc:  # a long-running process (core/heap.py)
+                heap.settle()
             self.ready.set()
             await self._wait(tasks)
         finally:

@@ -101,3 +101,16 @@ def test_logs_never_show_tokens_secrets_or_phone_numbers() -> None:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "_linli", False)]:
         root.removeHandler(handler)
+
+
+def test_a_settled_heap_is_frozen_collected_less_often_and_restored_after() -> None:
+    import gc
+
+    from core import heap
+
+    before = gc.get_threshold()
+    with heap.settled():
+        assert gc.get_freeze_count() > 0  # start-up objects out of the collector's way
+        assert gc.get_threshold() == (heap.YOUNG_COLLECTION_EVERY, *before[1:])
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
