@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,13 @@ class Checkpoints:
 
     def _checkpoint(self) -> int:
         """In a worker thread: copy what the log holds; the log's length in pages."""
-        connection = sqlite3.connect(self._path, timeout=WORKER_BUSY_SECONDS, isolation_level=None)
+        # Read-write, never create: a database removed meanwhile (a scratch one) stays gone.
+        connection = sqlite3.connect(
+            f"{Path(self._path).resolve().as_uri()}?mode=rw",
+            uri=True,
+            timeout=WORKER_BUSY_SECONDS,
+            isolation_level=None,
+        )
         try:
             busy, pages, _copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         finally:
