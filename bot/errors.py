@@ -14,7 +14,7 @@ from services import outbox
 from services.outbox import Recipient
 
 log = logging.getLogger(__name__)
-router = Routes("errors")
+router = Routes()
 
 
 @router.errors()

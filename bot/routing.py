@@ -21,8 +21,7 @@ Handler = Callable[..., Any]
 
 
 class Routes:
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self) -> None:
         self._registrations: list[tuple[str, tuple[Any, ...], Handler]] = []
 
     def _on(self, observer: str, filters: tuple[Any, ...]) -> Callable[[Handler], Handler]:
@@ -43,7 +42,8 @@ class Routes:
 
 
 def merged(name: str, routes: list[Routes]) -> Router:
-    """A new Router with the handlers of all `routes`: theirs in order, theirs in turn."""
+    """A new Router with the handlers of all `routes`, module after module, each module's in
+    the order it registered them."""
     router = Router(name=name)
     for part in routes:
         for observer, filters, handler in part._registrations:

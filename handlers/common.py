@@ -22,8 +22,8 @@ class LangCb(CallbackData, prefix="lang"):
     locale: str
 
 
-router = Routes("common")
-fallback_router = Routes("fallback")
+router = Routes()
+fallback_router = Routes()
 
 
 # --- renderers -------------------------------------------------------------------------------

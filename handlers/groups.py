@@ -12,7 +12,7 @@ from bot.routing import Routes
 from services import outbox
 from services import staff as staff_service
 
-router = Routes("groups")
+router = Routes()
 
 
 @router.message(F.migrate_to_chat_id)

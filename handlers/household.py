@@ -31,7 +31,7 @@ from services import onboarding, staff
 from services.errors import DomainError
 from services.identities import Person, address_of
 
-router = Routes("household")
+router = Routes()
 
 
 class HomeAction(enum.StrEnum):

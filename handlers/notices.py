@@ -31,7 +31,7 @@ from services import broadcasts, notice_board
 from services.errors import DomainError
 from services.identities import Person
 
-router = Routes("notices")
+router = Routes()
 PER_PAGE = 5
 BUTTON_TITLE_MAX = 40  # an inline button shows about this much on a phone
 

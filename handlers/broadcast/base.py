@@ -16,7 +16,7 @@ from bot.routing import Routes
 from handlers.ui import error_text
 from services.errors import DomainError
 
-router = Routes("broadcast")
+router = Routes()
 
 
 async def edit_pressed(query: CallbackQuery, reply: Replier, notice: str, **data: Any) -> None:

@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.replies import Replier
 from bot.routing import Routes
 
-router = Routes("onboarding")
+router = Routes()
 
 
 class Joining(StatesGroup):

@@ -32,7 +32,7 @@ from services import matcher
 from services.identities import Person
 from services.tickets import rules
 
-router = Routes("tickets_answers")
+router = Routes()
 
 
 # --- handlers: typed answers, voice notes and photos -----------------------------------------

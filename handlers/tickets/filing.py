@@ -48,7 +48,7 @@ from services.households import estate_zone
 from services.identities import Person
 from services.tickets import filing, rules, visits
 
-router = Routes("tickets_filing")
+router = Routes()
 
 
 # --- moving through the form ---------------------------------------------------------------

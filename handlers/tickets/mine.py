@@ -44,7 +44,7 @@ from services.tickets import lifecycle, queries
 from services.tickets.machine import Action, next_status
 from services.tickets.media import MediaIn
 
-router = Routes("tickets_mine")
+router = Routes()
 
 
 class Following(StatesGroup):

@@ -43,7 +43,7 @@ from services import matcher, onboarding
 from services.identities import Person
 from services.tickets import rules
 
-router = Routes("tickets_offers")
+router = Routes()
 OFFER_KEPT = timedelta(minutes=10)  # photos sent within this time join a pending offer
 
 

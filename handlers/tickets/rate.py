@@ -24,7 +24,7 @@ from services.identities import Person
 from services.tickets import lifecycle, notify, queries, rating
 from services.tickets.machine import Action, next_status
 
-router = Routes("tickets_rate")
+router = Routes()
 
 
 class Rating(StatesGroup):

@@ -20,7 +20,7 @@ from handlers.ui import error_text
 from services.errors import DomainError
 from services.tickets.machine import Action
 
-router = Routes("tickets_staff")
+router = Routes()
 in_group = F.chat.type.in_({"group", "supergroup"})
 MAX_ID = 2**63 - 1  # callback data is user input: ids beyond a BIGINT are not ours
 PROMPT_MINUTES = 15  # an unanswered "send the reason" question lapses after this long
