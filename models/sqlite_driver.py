@@ -216,7 +216,7 @@ def connector(database: str, checkpoints: Checkpoints | None = None) -> Callable
             check_same_thread=False,  # closed by the pool, perhaps from another thread at exit
         )
         if checkpoints is not None:
-            connection.execute("PRAGMA wal_autocheckpoint=0")
+            checkpoints.prepare(connection)
         return Connection(connection, checkpoints)
 
     return connect

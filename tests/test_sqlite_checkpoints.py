@@ -46,9 +46,11 @@ async def test_the_log_is_copied_and_started_over_while_writes_keep_coming(
     written = WRITES * len(payload.encode()) // PAGE  # pages of payload alone, at the least
     assert written > 4 * LIMIT_PAGES
     # Without the writer finishing checkpoints the log holds every page written; with it,
-    # it starts over each time it passes the limit (plus what a few checkpoints lag behind).
-    assert checkpoints.finished_by_writer >= 1
-    assert largest_log < (LIMIT_PAGES + 4 * EVERY * 4) * (PAGE + 24) < written * PAGE
+    # it starts over each time it passes the limit. It overshoots by what is written until
+    # the writer notices (every EVERY commits) and while the worker's checkpoint is in its
+    # way: ~40 pages here, more on a loaded machine, so the bound is generous.
+    assert checkpoints.finished_by_writer >= 2
+    assert largest_log < 2 * LIMIT_PAGES * (PAGE + 24) < written * PAGE
 
     reopened = Database(url)  # nothing was lost on the way
     try:
