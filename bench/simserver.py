@@ -36,7 +36,7 @@ from pydantic import BaseModel
 
 from core.settings import DEMO_TOKEN
 from simulator.actions import create_user, user_message
-from simulator.app import create_app
+from simulator.app import SimServer, create_app
 from simulator.bodies import MessageIn, UserIn
 from simulator.chats import SimMessage
 from simulator.limits import Limits
@@ -257,9 +257,6 @@ def main() -> None:
     logging.basicConfig(
         level=logging.WARNING, format="simserver %(levelname)s %(name)s: %(message)s"
     )
-    # At the end the bot's last long poll is still open; uvicorn cancels it after the graceful
-    # timeout and logs that as an error, which is expected here.
-    logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
     import uvicorn
 
     app = create_bench_app(args.token)
@@ -271,7 +268,7 @@ def main() -> None:
         access_log=False,
         timeout_graceful_shutdown=1,
     )
-    server = uvicorn.Server(config)
+    server = SimServer(config, app.state.sim)
     # Start-up objects never die: keep full collections from walking them (as the bot does).
     gc.collect()
     gc.freeze()

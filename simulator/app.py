@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import uvicorn
 from fastapi import FastAPI
 
 from simulator.botapi import BotApi
@@ -55,6 +57,20 @@ def create_app(
     return app
 
 
+class SimServer(uvicorn.Server):
+    """uvicorn's server for a simulator app. Stopping answers the open long polls at once:
+    uvicorn would wait for them up to their timeout (getUpdates may ask for 50 s), then
+    cancel them and log each as an error."""
+
+    def __init__(self, config: uvicorn.Config, state: SimState) -> None:
+        super().__init__(config)
+        self._state = state
+
+    async def shutdown(self, sockets: list[Any] | None = None) -> None:
+        self._state.end_polls()
+        await super().shutdown(sockets)
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8081,
@@ -62,6 +78,6 @@ def serve(
     limits: Limits | None = None,
 ) -> None:
     """Run the simulator alone with uvicorn (blocking)."""
-    import uvicorn
-
-    uvicorn.run(create_app(token, limits), host=host, port=port, log_level="warning")
+    app = create_app(token, limits)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning")
+    SimServer(config, app.state.sim).run()

@@ -51,16 +51,14 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_simulator(args: argparse.Namespace) -> None:
-    import uvicorn
-
-    from simulator.app import create_app
+    from simulator.app import serve
 
     settings = settings_of(args)
     token = settings.telegram.token.get_secret_value() if settings.telegram.token else DEMO_TOKEN
     print(
         f"Telegram Bot API simulator: http://127.0.0.1:{args.port}/  (token {token.split(':')[0]}:…)"
     )
-    uvicorn.run(create_app(token), host="127.0.0.1", port=args.port, log_level="warning")
+    serve(port=args.port, token=token)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:

@@ -10,6 +10,7 @@ import pytest
 import uvicorn
 
 from core.settings import DEMO_TOKEN
+from simulator.app import SimServer
 from simulator.app import create_app as create_simulator
 from tests.delivery.support import set_sim_limits
 from tests.e2e.conftest import Server
@@ -20,7 +21,7 @@ from tests.e2e.harness import Sim, free_port
 async def delivery_simulator() -> AsyncIterator[Server]:
     port = free_port()
     app = create_simulator(DEMO_TOKEN)
-    server = uvicorn.Server(
+    server = SimServer(
         uvicorn.Config(
             app,
             host="127.0.0.1",
@@ -29,7 +30,8 @@ async def delivery_simulator() -> AsyncIterator[Server]:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=1,
-        )
+        ),
+        app.state.sim,
     )
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no event

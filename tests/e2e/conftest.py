@@ -16,6 +16,7 @@ from core.clock import Clock
 from core.settings import DEMO_TOKEN, Settings, load_settings
 from models.db import Database
 from services.demo import DemoInfo, seed_demo
+from simulator.app import SimServer
 from simulator.app import create_app as create_simulator
 from tests.e2e.harness import Sim, free_port
 
@@ -33,7 +34,7 @@ async def simulator() -> AsyncIterator[Server]:
     """One simulator for the session; each test resets it."""
     port = free_port()
     app = create_simulator(DEMO_TOKEN)
-    server = uvicorn.Server(
+    server = SimServer(
         uvicorn.Config(
             app,
             host="127.0.0.1",
@@ -42,7 +43,8 @@ async def simulator() -> AsyncIterator[Server]:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=1,
-        )
+        ),
+        app.state.sim,
     )
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no event

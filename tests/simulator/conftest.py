@@ -87,6 +87,7 @@ async def sim_session() -> AsyncIterator[Sim]:
     bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(base)))
     async with httpx.AsyncClient(base_url=f"{base}/control", timeout=30) as control:
         yield Sim(root=root, base=base, state=sim_app.state.sim, control=control, bot=bot)
+    sim_app.state.sim.end_polls()
     await sim_app.state.sim.aclose()
     await bot.session.close()
     await stop_server(server, task)
