@@ -107,6 +107,9 @@ class Button(Filter):
         self.message = message
 
     async def __call__(self, message: Message, catalogue: Catalogue) -> bool:
+        return self.matches(message, catalogue)
+
+    def matches(self, message: Message, catalogue: Catalogue) -> bool:
         return message.text is not None and message.text in catalogue.variants(self.message)
 
 
