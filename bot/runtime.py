@@ -24,6 +24,7 @@ from models.db import Database
 from models.migrate import upgrade_async
 from scheduler.jobs import JobContext
 from scheduler.runner import start_scheduler
+from services import matcher
 from services.demo import DemoInfo, Persona, seed_demo
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,9 @@ class Runtime:
             db.on_outbox_commit(self.sender.wake)
             tasks.append(asyncio.create_task(self.sender.run(self.stop), name="delivery"))
             scheduler = start_scheduler(JobContext(db=db, settings=settings), self.clock)
+            # The free-text matcher trains on first use (~0.5 s here): now, not while the first
+            # resident to type a problem after a restart waits for the answer.
+            await asyncio.to_thread(matcher.default_model)
             polling = await self._receive_updates(bot, dp)
             if polling is not None:
                 tasks.append(polling)
