@@ -10,12 +10,15 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StateType, StorageKey
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.context import current_session
 from core.clock import Clock
 from models import FsmRecord
 from models.db import Database, tx_cache
+from models.prepared import Prepared
 
 
 def record_key(key: StorageKey) -> str:
@@ -31,6 +34,31 @@ def record_key(key: StorageKey) -> str:
             key.destiny,
         )
     )
+
+
+_TABLE = FsmRecord.__table__
+_INSERT = Prepared(
+    insert(_TABLE),  # type: ignore[arg-type]
+    column_keys=("key", "state", "data", "updated_at"),
+)
+_UPDATE = Prepared(
+    update(_TABLE)  # type: ignore[arg-type]
+    .where(_TABLE.c.key == bindparam("key_"))
+    .values(
+        state=bindparam("state_", type_=_TABLE.c.state.type),
+        data=bindparam("data_", type_=_TABLE.c.data.type),
+        updated_at=bindparam("updated_at_", type_=_TABLE.c.updated_at.type),
+    )
+)
+
+
+def _row(record: FsmRecord) -> dict[str, Any]:
+    return {
+        "key": record.key,
+        "state": record.state,
+        "data": record.data,
+        "updated_at": record.updated_at,
+    }
 
 
 class DatabaseStorage(BaseStorage):
@@ -66,24 +94,35 @@ class DatabaseStorage(BaseStorage):
         tx_cache(session)[cache_key] = record
         return record
 
-    async def _record(self, session: AsyncSession, key: StorageKey) -> FsmRecord:
-        record = await self._find(session, key)
-        if record is None:
-            record = FsmRecord(
-                key=record_key(key), state=None, data={}, updated_at=self._clock.now()
-            )
-            session.add(record)
-            self.remember(session, key, record)
-        return record
+    async def _write(self, key: StorageKey, changes: dict[str, Any]) -> None:
+        """Write the chat's state and/or data now, in the update's transaction.
 
-    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
-        value = state.state if isinstance(state, State) else state
+        A statement of our own (models.prepared) rather than a change to the loaded record
+        for the unit of work to flush at commit: that flush took ~0.4 ms of CPU per step of a
+        conversation, measured in-process, several times the statement. The record read in
+        this transaction is brought up to date as loaded, so reads see the new values and the
+        unit of work has nothing left to write."""
 
         async def work(session: AsyncSession) -> None:
-            record = await self._record(session, key)
-            record.state, record.updated_at = value, self._clock.now()
+            record = await self._find(session, key)
+            now = self._clock.now()
+            if record is None:
+                # Never added to the session: the row is inserted here, the object only
+                # answers this transaction's reads.
+                record = FsmRecord(key=record_key(key), state=None, data={}, updated_at=now)
+                for name, value in changes.items():
+                    setattr(record, name, value)
+                await _INSERT.run(session, _row(record))
+                self.remember(session, key, record)
+                return
+            for name, value in (*changes.items(), ("updated_at", now)):
+                set_committed_value(record, name, value)
+            await _UPDATE.run(session, {f"{k}_": v for k, v in _row(record).items()})
 
         await self._with_session(work)
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        await self._write(key, {"state": state.state if isinstance(state, State) else state})
 
     async def get_state(self, key: StorageKey) -> str | None:
         async def work(session: AsyncSession) -> str | None:
@@ -93,12 +132,8 @@ class DatabaseStorage(BaseStorage):
         return await self._with_session(work)  # type: ignore[no-any-return]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        async def work(session: AsyncSession) -> None:
-            record = await self._record(session, key)
-            # A deep copy, as aiogram's MemoryStorage: the caller may go on changing `data`.
-            record.data, record.updated_at = copy.deepcopy(dict(data)), self._clock.now()
-
-        await self._with_session(work)
+        # A deep copy, as aiogram's MemoryStorage: the caller may go on changing `data`.
+        await self._write(key, {"data": copy.deepcopy(dict(data))})
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         async def work(session: AsyncSession) -> dict[str, Any]:
