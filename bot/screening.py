@@ -8,14 +8,15 @@ the one that answers it; measured in-process that was ~1 ms of CPU per such mess
 it spent rejecting handlers.
 
 Most of our handlers carry a filter that alone tells them apart and needs nothing but the
-message and the chat's state: the chat type (`F.chat.type == "private"`), a form state
+update and the chat's state: the chat type (`F.chat.type == "private"`), a form state
 (`Form.place`, `StateFilter(…)`), a command (`Command("help")`: the text starts "/help"), a
-menu button (`Button(…)`: the text is one of its labels). Each handler gets a screen made of
-those of its filters: if any of them is false the handler cannot match (its filters are
-all required), and it is passed over at once. A handler that passes its screen is checked by
-aiogram as before, all its filters in order, so what matches is exactly what matched before;
-only the cost of finding out changes. Filters are predicates without side effects, so not
-running the others of a handler that cannot match changes nothing.
+menu button (`Button(…)`: the text is one of its labels), an inline button's kind
+(`TicketAction.filter()`: the pressed button's data starts with its prefix). Each handler
+gets a screen made of those of its filters: if any of them is false the handler cannot match
+(its filters are all required), and it is passed over at once. A handler that passes its
+screen is checked by aiogram as before, all its filters in order, so what matches is exactly
+what matched before; only the cost of finding out changes. Filters are predicates without
+side effects, so not running the others of a handler that cannot match changes nothing.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from typing import Any
 from aiogram import Dispatcher
 from aiogram.dispatcher.event.handler import FilterObject, HandlerObject
 from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import Message, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from handlers.ui import Button
 
@@ -46,7 +48,8 @@ def screen_handlers(dp: Dispatcher) -> None:
             for handler in observer.handlers:
                 screens = tuple(s for f in handler.filters or [] if (s := screen_of(f, shared)))
                 if screens:
-                    handler.check = _screened(handler, screens)  # type: ignore[method-assign]
+                    screened = _screened(handler, screens)
+                    handler.check = screened  # type: ignore[method-assign,assignment]
 
 
 def screen_of(event_filter: FilterObject, shared: dict[int, Screen]) -> Screen | None:
@@ -67,6 +70,8 @@ def screen_of(event_filter: FilterObject, shared: dict[int, Screen]) -> Screen |
         return _command_screen(callback)
     if isinstance(callback, Button):
         return lambda event, data: _button_may_match(callback, event, data)
+    if isinstance(callback, CallbackQueryFilter):
+        return _press_screen(callback)
     return None
 
 
@@ -134,6 +139,21 @@ def _command_screen(command: Command) -> Screen:
             return True
         name = words[0][1:].partition("@")[0]
         return (name.casefold() if command.ignore_case else name) in names
+
+    return screen
+
+
+def _press_screen(press_filter: CallbackQueryFilter) -> Screen:
+    # CallbackData.unpack: the data split on the separator, the first part the prefix, one
+    # part per field; the fields' values and the filter's rule are left to aiogram.
+    kind = press_filter.callback_data
+    prefix, separator, parts = kind.__prefix__, kind.__separator__, len(kind.model_fields) + 1
+
+    def screen(event: TelegramObject, _data: dict[str, Any]) -> bool:
+        if not isinstance(event, CallbackQuery) or not event.data:
+            return False
+        split = event.data.split(separator)
+        return split[0] == prefix and len(split) == parts
 
     return screen
 
