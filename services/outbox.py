@@ -227,10 +227,17 @@ def _claim_statement(limit: int, *, postgresql: bool) -> Any:
         .limit(limit)
     )
     if postgresql:
-        due = due.with_for_update(skip_locked=True)
+        # Chosen once, in a materialized CTE. As `id IN (subquery)` PostgreSQL may run the
+        # subquery again for each row it updates, and SKIP LOCKED then skips the rows this
+        # statement already changed and returns the next ones: a claim took every due row,
+        # whatever the limit (tests/delivery/test_claims.py).
+        chosen = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+        picked = t.id == chosen.c.id
+    else:
+        picked = t.id.in_(due.scalar_subquery())  # SQLite computes an IN list once
     return (
         update(_OUTBOX)
-        .where(and_(t.id.in_(due.scalar_subquery()), t.status == OutboxStatus.pending))
+        .where(and_(picked, t.status == OutboxStatus.pending))
         .values(
             status=OutboxStatus.sending,
             claimed_at=bindparam("now", type_=t.claimed_at.type),
