@@ -162,8 +162,9 @@ def resident_name(user_id: int) -> str:
     return f"{RESIDENT_NAME}{user_id}"
 
 
-async def seed_estate(database_url: str, sim: Simulator, ids: list[int]) -> int:
-    """Migrate, seed the demo estate, register its personas, and bind every resident to a home."""
+async def seed_estate(database_url: str, sim: Simulator | None, ids: list[int]) -> int:
+    """Migrate, seed the demo estate, register its personas with `sim` (when there is one),
+    and bind every resident to a home."""
     from sqlalchemy import select
 
     from bot.runtime import register_personas
@@ -179,7 +180,8 @@ async def seed_estate(database_url: str, sim: Simulator, ids: list[int]) -> int:
         async with db.sessions() as session:
             info = await seed_demo(session, now=now)
             await session.commit()
-        await register_personas(sim.http, info.personas)
+        if sim is not None:
+            await register_personas(sim.http, info.personas)
         async with db.sessions() as session:
             households = list(await session.scalars(select(Household.id).order_by(Household.id)))
             identities = []
