@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.methods.base import Response
 from aiogram.types import BotCommand
@@ -23,7 +19,7 @@ from bot.middlewares import (
     PersonMiddleware,
 )
 from bot.routing import merged
-from bot.screening import screen_handlers
+from bot.screening import prepare_handlers
 from bot.session import JsonAiohttpSession
 from core.clock import Clock
 from core.settings import Settings
@@ -133,40 +129,8 @@ def build_dispatcher(
             ],
         )
     )
-    screen_handlers(dp)  # first: it reads the filters as declared
-    _inline_pure_filters(dp)
+    prepare_handlers(dp)
     return dp
-
-
-def _inline_pure_filters(dp: Dispatcher) -> None:
-    """Evaluate magic filters (`F.chat.type == "private"`, …) and states used as filters
-    (`Form.place`) in the event loop.
-
-    aiogram runs every synchronous filter through `asyncio.to_thread`: a thread-pool round
-    trip for each check of each handler tried. A magic filter only reads attributes of the
-    event and a State compares the chat's state with its own name, so both are run in place.
-    (A typed message that no form was waiting for is tried against some 60 handlers, ~28 of
-    them with a State: measured in-process, 8–10 ms of CPU per such message with the round
-    trips, ~1 ms without.) Any other synchronous filter is left as aiogram runs it.
-    """
-    for router in dp.chain_tail:
-        for observer in router.observers.values():
-            handlers = [*observer.handlers, getattr(observer, "_handler", None)]
-            for handler in handlers:
-                for event_filter in (handler.filters or []) if handler is not None else []:
-                    pure = event_filter.magic is not None or isinstance(
-                        event_filter.callback, State
-                    )
-                    if pure and not event_filter.awaitable:
-                        event_filter.callback = _in_place(event_filter.callback)
-                        event_filter.awaitable = True
-
-
-def _in_place(resolve: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-    async def check(*args: Any, **kwargs: Any) -> Any:
-        return resolve(*args, **kwargs)
-
-    return check
 
 
 async def publish_commands(bot: Bot, catalogue: Catalogue) -> None:
