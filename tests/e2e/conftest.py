@@ -29,9 +29,9 @@ class Server:
     app: Any
 
 
-@pytest.fixture(scope="session")
-async def simulator() -> AsyncIterator[Server]:
-    """One simulator for the session; each test resets it."""
+@contextlib.asynccontextmanager
+async def running_simulator() -> AsyncIterator[Server]:
+    """The simulator on a free loopback port until the block ends."""
     port = free_port()
     app = create_simulator(DEMO_TOKEN)
     server = SimServer(
@@ -49,9 +49,18 @@ async def simulator() -> AsyncIterator[Server]:
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no event
         await asyncio.sleep(0.02)
-    yield Server(url=f"http://127.0.0.1:{port}", app=app)
-    server.should_exit = True
-    await task
+    try:
+        yield Server(url=f"http://127.0.0.1:{port}", app=app)
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture(scope="session")
+async def simulator() -> AsyncIterator[Server]:
+    """One simulator for the session; each test resets it."""
+    async with running_simulator() as server:
+        yield server
 
 
 @pytest.fixture
