@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import logging
 import random
 import time
@@ -34,6 +33,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
+from core import heap
 from core.settings import DEMO_TOKEN
 from simulator.actions import create_user, user_message
 from simulator.app import SimServer, create_app
@@ -269,9 +269,7 @@ def main() -> None:
         timeout_graceful_shutdown=1,
     )
     server = SimServer(config, app.state.sim)
-    # Start-up objects never die: keep full collections from walking them (as the bot does).
-    gc.collect()
-    gc.freeze()
+    heap.settle()  # the garbage collector as `linli run` sets it (core/heap.py)
     server.run()
 
 
