@@ -109,9 +109,8 @@ class DatabaseStorage(BaseStorage):
             if record is None:
                 # Never added to the session: the row is inserted here, the object only
                 # answers this transaction's reads.
-                record = FsmRecord(key=record_key(key), state=None, data={}, updated_at=now)
-                for name, value in changes.items():
-                    setattr(record, name, value)
+                fresh = {"state": None, "data": {}, **changes}
+                record = FsmRecord(key=record_key(key), updated_at=now, **fresh)
                 await _INSERT.run(session, _row(record))
                 self.remember(session, key, record)
                 return

@@ -56,8 +56,7 @@ class Checkpoints:
         self._limit = limit
         self._commits = 0
         self._running = False
-        # The log file's length at `limit` pages, for the usual page size until prepared.
-        self._limit_bytes = WAL_HEADER_BYTES + limit * (DEFAULT_PAGE_BYTES + WAL_FRAME_BYTES)
+        self._limit_bytes = _log_bytes(limit, DEFAULT_PAGE_BYTES)  # until prepared
         self._blocked = False  # the writer's last checkpoint found the worker's in the way
         self.finished_by_writer = 0  # how often the writer finished one
 
@@ -65,7 +64,7 @@ class Checkpoints:
         """Once, on the event loop's connection: no checkpoints of its own, and a log file that
         SQLite cuts back to the limit whenever the log starts over."""
         ((page_size,),) = connection.execute("PRAGMA page_size").fetchall()
-        self._limit_bytes = WAL_HEADER_BYTES + self._limit * (int(page_size) + WAL_FRAME_BYTES)
+        self._limit_bytes = _log_bytes(self._limit, int(page_size))
         connection.execute("PRAGMA wal_autocheckpoint=0")
         connection.execute(f"PRAGMA journal_size_limit={self._limit_bytes}")
 
@@ -126,3 +125,8 @@ class Checkpoints:
         error = future.exception()
         if error is not None:  # the next one may succeed; SQLite's data is safe either way
             log.warning("WAL checkpoint failed", extra={"fields": {"error": repr(error)}})
+
+
+def _log_bytes(pages: int, page_bytes: int) -> int:
+    """The length of a log file holding `pages` pages (SQLite's WAL file format)."""
+    return WAL_HEADER_BYTES + pages * (page_bytes + WAL_FRAME_BYTES)
