@@ -28,11 +28,16 @@ from handlers import (
     common,
     groups,
     household,
+    leaving,
     notices,
     onboarding,
     tickets,
     tickets_staff,
 )
+from handlers.broadcast.states import Compose
+from handlers.onboarding.common import Joining
+from handlers.tickets.form import Filing
+from handlers.tickets_staff.base import Finishing, Rejecting
 from models.db import Database
 
 REQUEST_TIMEOUT = 20  # seconds; below the outbox lease, so a hung send never outlives its claim
@@ -105,6 +110,10 @@ def build_dispatcher(
         PersonMiddleware(catalogue, clock, settings.locale.default, storage=storage)
     )
     dp.update.outer_middleware(FloodMiddleware(settings.flood.per_minute))
+    # A main-menu button or command pressed mid-form leaves the form before any handler looks.
+    dp.message.outer_middleware(
+        leaving.LeaveOnMenu(catalogue, drafts=(Filing, Compose, Joining, Rejecting, Finishing))
+    )
     dp.include_router(
         merged(
             "linli",

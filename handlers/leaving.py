@@ -1,0 +1,99 @@
+"""A main-menu button or command pressed in the middle of a conversation leaves it first.
+
+The main menu's big buttons stay under the input box while a form asks its questions. A
+resident who taps "📋 我的工单" there wants their tickets; the form took the label as its
+answer instead (a rating's comment, a message to staff) or refused it ("please tap a button
+below" — which is what they had done). So before any handler sees such a message, the chat's
+conversation state is cleared and routing goes on as if there had been none. Where leaving
+drops something half filled in (a report, an announcement, a join), the person is told it was
+not sent. Help and language leave nothing behind: they answer, and the form goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import StatesGroup
+from aiogram.types import Message
+
+from bot.i18n import Catalogue
+from bot.notices import RenderContext, Rendered, notices
+from handlers.ui import (
+    BTN_BROADCAST,
+    BTN_COMPLAINT,
+    BTN_ENTER_CODE,
+    BTN_HOME,
+    BTN_NOTICES,
+    BTN_QUEUE,
+    BTN_REPAIR,
+    BTN_TICKETS,
+)
+
+LEAVING_BUTTONS = (
+    BTN_HOME,
+    BTN_NOTICES,
+    BTN_REPAIR,
+    BTN_COMPLAINT,
+    BTN_TICKETS,
+    BTN_ENTER_CODE,
+    BTN_QUEUE,
+    BTN_BROADCAST,
+)
+# The commands of those buttons, /start and /menu. (/cancel leaves with its own words;
+# /help and /lang keep the form.)
+LEAVING_COMMANDS = frozenset(
+    {"start", "menu", "repair", "complaint", "tickets", "home", "notices", "queue", "broadcast"}
+)
+
+
+@notices.register("common.left_unsent")
+def render_left_unsent(ctx: RenderContext) -> Rendered:
+    return Rendered(ctx._("What you had started was not finished, so it was not sent."))
+
+
+def command_name(text: str) -> str | None:
+    """`/Tickets@linli_bot now` → "tickets"; None for text that is not a command."""
+    if not text.startswith("/"):
+        return None
+    word = text[1:].split(maxsplit=1)[0] if len(text) > 1 else ""
+    return word.partition("@")[0].casefold()
+
+
+class LeaveOnMenu(BaseMiddleware):
+    """On the message observer, ahead of every handler's filters (see the module's note)."""
+
+    def __init__(self, catalogue: Catalogue, drafts: Iterable[type[StatesGroup]]) -> None:
+        self._labels = frozenset(
+            variant for button in LEAVING_BUTTONS for variant in catalogue.variants(button)
+        )
+        # Conversations whose leaving drops what was filled in. (Not a rating's optional
+        # comment, whose stars are kept; nor messages to a ticket, each sent as it came.)
+        self._drafts = frozenset(group.__full_group_name__ for group in drafts)
+
+    def leaves(self, text: str | None) -> bool:
+        if not text:
+            return False
+        return text in self._labels or command_name(text) in LEAVING_COMMANDS
+
+    async def __call__(
+        self,
+        handler: Callable[[Any, dict[str, Any]], Awaitable[Any]],
+        event: Any,
+        data: dict[str, Any],
+    ) -> Any:
+        raw_state = data.get("raw_state")
+        if (
+            raw_state is not None
+            and isinstance(event, Message)
+            and event.chat.type == "private"
+            and self.leaves(event.text)
+        ):
+            state: FSMContext = data["state"]
+            await state.clear()
+            data["raw_state"] = None  # what aiogram's state filters read from here on
+            if raw_state.rpartition(":")[0] in self._drafts:
+                await data["reply"]("common.left_unsent")
+        return await handler(event, data)

@@ -1,0 +1,146 @@
+"""A main-menu button or command pressed in the middle of a conversation leaves it first.
+
+The big menu buttons stay under the input box while a form asks its questions; residents tap
+them there. The label must never be taken as an answer (a rating's comment, a message to the
+staff) nor refused as "not a button".
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers.leaving import command_name
+from handlers.tickets.form import WizAction
+from handlers.tickets.pages import TicketAction, TicketCb
+from models import FsmRecord, Ticket, TicketEvent
+from tests.e2e.conftest import Product
+from tests.e2e.harness import Sim, text_of
+from tests.e2e.test_tickets_resident import (
+    ZHANG,
+    ask_and_press,
+    bind_zhang,
+    count,
+    file_repair,
+    open_page,
+    press,
+    ticket_by_number,
+    wiz,
+    work_on,
+)
+
+NOT_SENT = "没有提交"  # "What you had started was not finished, so it was not sent."
+
+
+async def states(product: Product) -> list[str | None]:
+    async with product.db.sessions() as session:
+        return list(await session.scalars(select(FsmRecord.state)))
+
+
+async def to_the_place_step(sim: Sim) -> None:
+    """A repair form, answered up to "where exactly?" (it waits for typed words)."""
+    await sim.send(ZHANG, "/repair")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.category, "electrical"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.where, "public"))
+    await sim.wait_text(ZHANG, "具体在哪里")
+
+
+async def test_a_menu_button_mid_form_leaves_it_and_says_the_report_was_not_sent(
+    product: Product,
+) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    await to_the_place_step(sim)
+
+    await sim.send(ZHANG, "📋 我的工单")
+    await sim.wait_text(ZHANG, NOT_SENT)
+    await sim.wait_text(ZHANG, "您家还没有报修或投诉")  # what the button is for
+    said = [text_of(m) for m in await sim.bot_messages(ZHANG)]
+    assert not any("请点下面的按钮" in t for t in said)
+    assert [s for s in await states(product) if s is not None] == []
+    # Words typed now are not taken as the old form's place.
+    await sim.send(ZHANG, "3单元楼道5楼")
+    await sim.wait_count(ZHANG, len(said) + 1)
+    assert not any("发生了什么" in text_of(m) for m in await sim.bot_messages(ZHANG))
+    assert await count(product, Ticket) == 0
+
+
+async def test_a_section_command_mid_form_leaves_it_too(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    await to_the_place_step(sim)
+    await sim.send(ZHANG, "/home")
+    await sim.wait_text(ZHANG, NOT_SENT)
+    await sim.wait_text(ZHANG, "我的家：")
+    assert [s for s in await states(product) if s is not None] == []
+
+
+async def test_help_mid_form_answers_and_the_form_goes_on(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    await to_the_place_step(sim)
+    await sim.send(ZHANG, "❓ 帮助")
+    await sim.wait_text(ZHANG, "/cancel")
+    await sim.send(ZHANG, "3单元楼道5楼")
+    await sim.wait_text(ZHANG, "发生了什么")  # still the same form, one step on
+    assert not any(NOT_SENT in text_of(m) for m in await sim.bot_messages(ZHANG))
+
+
+async def test_a_menu_button_is_not_taken_as_a_rating_comment(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    ticket = await file_repair(product, ZHANG, "客厅灯不亮")
+    await work_on(product, ticket)
+    done = await sim.wait_text(ZHANG, ticket.number, "已处理完成")
+    stars = TicketCb(action=TicketAction.rate_done, ticket_id=ticket.id, stars=5).pack()
+    await press(sim, ZHANG, done, stars)
+    await sim.wait_text(ZHANG, "谢谢您的评价", "还想说几句吗")
+
+    await sim.send(ZHANG, "📋 我的工单")
+    await sim.wait_text(ZHANG, "您家的报修和投诉", ticket.number)
+    # The form is over: words typed later are not taken as the comment either.
+    before = len(await sim.bot_messages(ZHANG))
+    await sim.send(ZHANG, "师傅辛苦了")
+    await sim.wait_count(ZHANG, before + 1)
+    rated = await ticket_by_number(product, ticket.number)
+    assert (rated.rating, rated.rating_comment) == (5, None)  # the stars kept, no comment
+    said = [text_of(m) for m in await sim.bot_messages(ZHANG)]
+    assert not any("已转达物业" in t or NOT_SENT in t for t in said)
+
+
+async def test_a_menu_button_is_not_sent_to_the_staff_as_a_message(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    ticket = await file_repair(product, ZHANG, "厨房水管漏水")
+    await sim.wait_text(ZHANG, ticket.number, "您的报修已收到")
+    page = await open_page(sim, ZHANG, ticket)
+    message = TicketCb(action=TicketAction.message, ticket_id=ticket.id).pack()
+    await press(sim, ZHANG, page, message)
+    await sim.wait_text(ZHANG, "请输入关于", "说完请点")
+    await sim.send(ZHANG, "楼下邻居家也开始漏水了")
+    await sim.wait_text(ZHANG, "转给物业服务中心。可以继续发")
+
+    await sim.send(ZHANG, "🏠 我的家")
+    await sim.wait_text(ZHANG, "我的家：")
+    # Done with the ticket: words typed later are not relayed to the staff either.
+    before = len(await sim.bot_messages(ZHANG))
+    await sim.send(ZHANG, "谢谢")
+    await sim.wait_count(ZHANG, before + 1)
+    async with product.db.sessions() as session:
+        notes = list(
+            await session.scalars(
+                select(TicketEvent.note).where(
+                    TicketEvent.ticket_id == ticket.id, TicketEvent.note.is_not(None)
+                )
+            )
+        )
+    assert "楼下邻居家也开始漏水了" in notes  # what she meant to send went
+    assert not any("我的家" in note or "谢谢" in note for note in notes)
+    # Her message had already gone: nothing was lost, so she is not told otherwise.
+    assert not any(NOT_SENT in text_of(m) for m in await sim.bot_messages(ZHANG))
+
+
+def test_command_names_are_read_as_telegram_sends_them() -> None:
+    assert command_name("/Tickets@linli_bot now") == "tickets"
+    assert command_name("/start ABCD2345") == "start"
+    assert command_name("/") == ""
+    assert command_name("tickets") is None
