@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
@@ -35,7 +37,6 @@ from handlers import (
     tickets_staff,
 )
 from handlers.broadcast.states import Compose
-from handlers.onboarding.common import Joining
 from handlers.tickets.form import Filing
 from handlers.tickets_staff.base import Finishing, Rejecting
 from models.db import Database
@@ -110,9 +111,14 @@ def build_dispatcher(
         PersonMiddleware(catalogue, clock, settings.locale.default, storage=storage)
     )
     dp.update.outer_middleware(FloodMiddleware(settings.flood.per_minute))
-    # A main-menu button or command pressed mid-form leaves the form before any handler looks.
+    # A main-menu button or command pressed mid-form, or a message long after the form's last
+    # step, leaves the form before any handler looks.
     dp.message.outer_middleware(
-        leaving.LeaveOnMenu(catalogue, drafts=(Filing, Compose, Joining, Rejecting, Finishing))
+        leaving.LeaveConversation(
+            catalogue,
+            drafts=(Filing, Compose, Rejecting, Finishing),
+            idle=timedelta(minutes=settings.fsm.idle_minutes),
+        )
     )
     dp.include_router(
         merged(

@@ -6,6 +6,7 @@ import asyncio
 import copy
 import weakref
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from aiogram.fsm.state import State
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.context import current_session
-from core.clock import Clock
+from core.clock import Clock, as_utc
 from models import FsmRecord
 from models.db import Database, tx_cache
 from models.prepared import Prepared
@@ -119,6 +120,15 @@ class DatabaseStorage(BaseStorage):
             await _UPDATE.run(session, {f"{k}_": v for k, v in _row(record).items()})
 
         await self._with_session(work)
+
+    async def touched_at(self, key: StorageKey) -> datetime | None:
+        """When the chat's conversation last changed; None if it never had one."""
+
+        async def work(session: AsyncSession) -> datetime | None:
+            record = await self._find(session, key)
+            return as_utc(record.updated_at) if record else None
+
+        return await self._with_session(work)  # type: ignore[no-any-return]
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         await self._write(key, {"state": state.state if isinstance(state, State) else state})

@@ -113,6 +113,9 @@ class FloodSettings(Section):
 
 class FsmSettings(Section):
     redis_url: str | None = None  # conversation state in Redis instead of the database
+    # A conversation left this long is over: the next typed message starts afresh instead of
+    # being taken as the answer to a question asked long ago (database storage).
+    idle_minutes: int = Field(60, ge=1)
 
 
 class SlaTimes(Section):

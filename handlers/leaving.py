@@ -5,13 +5,20 @@ resident who taps "📋 我的工单" there wants their tickets; the form took t
 answer instead (a rating's comment, a message to staff) or refused it ("please tap a button
 below" — which is what they had done). So before any handler sees such a message, the chat's
 conversation state is cleared and routing goes on as if there had been none. Where leaving
-drops something half filled in (a report, an announcement, a join), the person is told it was
-not sent. Help and language leave nothing behind: they answer, and the form goes on.
+drops something half filled in (a report, an announcement, a staff member's reason), the person
+is told it was not sent. Help and language leave nothing behind: they answer, and the form goes on.
+
+A conversation left for `fsm.idle_minutes` is left the same way by the next typed message: a
+resident who ignored "want to add a few words?" and comes back the next day to type a new
+problem means the problem, not a comment on an old repair. (Its buttons, pressed before that,
+still work: a summary confirmed an hour later is still sent. Database storage only: Redis
+keeps no time of change.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -19,6 +26,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import StatesGroup
 from aiogram.types import Message
 
+from bot.fsm import DatabaseStorage
 from bot.i18n import Catalogue
 from bot.notices import RenderContext, Rendered, notices
 from handlers.ui import (
@@ -51,7 +59,7 @@ LEAVING_COMMANDS = frozenset(
 
 @notices.register("common.left_unsent")
 def render_left_unsent(ctx: RenderContext) -> Rendered:
-    return Rendered(ctx._("What you had started was not finished, so it was not sent."))
+    return Rendered(ctx._("What you had started earlier was not finished, so it was not sent."))
 
 
 def command_name(text: str) -> str | None:
@@ -62,16 +70,20 @@ def command_name(text: str) -> str | None:
     return word.partition("@")[0].casefold()
 
 
-class LeaveOnMenu(BaseMiddleware):
+class LeaveConversation(BaseMiddleware):
     """On the message observer, ahead of every handler's filters (see the module's note)."""
 
-    def __init__(self, catalogue: Catalogue, drafts: Iterable[type[StatesGroup]]) -> None:
+    def __init__(
+        self, catalogue: Catalogue, *, drafts: Iterable[type[StatesGroup]], idle: timedelta
+    ) -> None:
         self._labels = frozenset(
             variant for button in LEAVING_BUTTONS for variant in catalogue.variants(button)
         )
         # Conversations whose leaving drops what was filled in. (Not a rating's optional
-        # comment, whose stars are kept; nor messages to a ticket, each sent as it came.)
+        # comment, whose stars are kept; nor messages to a ticket, each sent as it came; nor
+        # joining, where a tap on the address is all there was, and /start CODE asks again.)
         self._drafts = frozenset(group.__full_group_name__ for group in drafts)
+        self._idle = idle
 
     def leaves(self, text: str | None) -> bool:
         if not text:
@@ -89,7 +101,7 @@ class LeaveOnMenu(BaseMiddleware):
             raw_state is not None
             and isinstance(event, Message)
             and event.chat.type == "private"
-            and self.leaves(event.text)
+            and (self.leaves(event.text) or await self._lapsed(data))
         ):
             state: FSMContext = data["state"]
             await state.clear()
@@ -97,3 +109,10 @@ class LeaveOnMenu(BaseMiddleware):
             if raw_state.rpartition(":")[0] in self._drafts:
                 await data["reply"]("common.left_unsent")
         return await handler(event, data)
+
+    async def _lapsed(self, data: dict[str, Any]) -> bool:
+        storage = data.get("fsm_storage")
+        if not isinstance(storage, DatabaseStorage):
+            return False
+        touched = await storage.touched_at(data["state"].key)
+        return touched is not None and data["clock"].now() - touched > self._idle

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from models.db import Database
 from services.demo import DemoInfo, seed_demo
 from simulator.app import SimServer
 from simulator.app import create_app as create_simulator
-from tests.e2e.harness import Sim, free_port
+from tests.e2e.harness import ShiftedClock, Sim, free_port
 
 WEBHOOK_SECRET = "test-webhook-secret-1234"
 
@@ -158,5 +159,25 @@ async def product(
 ) -> AsyncIterator[Product]:
     info = await seed(database_url, sim, db)
     running = await start_product(product_settings(database_url, simulator.url), sim, db, info)
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def clock() -> ShiftedClock:
+    """Real time, which a test may move on (`clock.advance(minutes=61)`); a module may
+    override this fixture to start elsewhere."""
+    return ShiftedClock(datetime.now(UTC))
+
+
+@pytest.fixture
+async def product_at(
+    database_url: str, sim: Sim, db: Database, simulator: Server, clock: ShiftedClock
+) -> AsyncIterator[Product]:
+    """The product running on `clock`."""
+    info = await seed(database_url, sim, db, clock.now())
+    running = await start_product(
+        product_settings(database_url, simulator.url), sim, db, info, clock=clock
+    )
     yield running
     await running.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,20 @@ async def settled(probe: Callable[[], Awaitable[T]], expected: T, timeout: float
             return found
         await asyncio.sleep(step)
     return await probe()
+
+
+class ShiftedClock:
+    """Real time, moved to start at `at` (a frozen clock would freeze the sender's buckets);
+    `advance` jumps it on."""
+
+    def __init__(self, at: datetime) -> None:
+        self._shift = at - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._shift
+
+    def advance(self, **delta: float) -> None:
+        self._shift += timedelta(**delta)
 
 
 def tomorrow_morning(now: datetime) -> str:

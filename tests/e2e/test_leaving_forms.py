@@ -1,8 +1,9 @@
-"""A main-menu button or command pressed in the middle of a conversation leaves it first.
+"""A main-menu button or command pressed in the middle of a conversation leaves it first, and
+so does a message typed long after the conversation's last step (`fsm.idle_minutes`).
 
 The big menu buttons stay under the input box while a form asks its questions; residents tap
 them there. The label must never be taken as an answer (a rating's comment, a message to the
-staff) nor refused as "not a button".
+staff) nor refused as "not a button". Nor may words typed the next day.
 """
 
 from __future__ import annotations
@@ -11,16 +12,18 @@ from sqlalchemy import select
 
 from handlers.leaving import command_name
 from handlers.tickets.form import WizAction
+from handlers.tickets.offers import OfferAction, OfferCb
 from handlers.tickets.pages import TicketAction, TicketCb
 from models import FsmRecord, Ticket, TicketEvent
 from tests.e2e.conftest import Product
-from tests.e2e.harness import Sim, text_of
+from tests.e2e.harness import ShiftedClock, Sim, text_of
 from tests.e2e.test_tickets_resident import (
     ZHANG,
     ask_and_press,
     bind_zhang,
     count,
     file_repair,
+    has_button,
     open_page,
     press,
     ticket_by_number,
@@ -28,12 +31,17 @@ from tests.e2e.test_tickets_resident import (
     work_on,
 )
 
-NOT_SENT = "没有提交"  # "What you had started was not finished, so it was not sent."
+REPAIR_OFFER = OfferCb(action=OfferAction.repair).pack()
+NOT_SENT = "没有提交"  # "What you had started earlier was not finished, so it was not sent."
 
 
 async def states(product: Product) -> list[str | None]:
     async with product.db.sessions() as session:
         return list(await session.scalars(select(FsmRecord.state)))
+
+
+async def offered_a_repair(sim: Sim) -> None:
+    await sim.wait_for(ZHANG, has_button(REPAIR_OFFER), what="an offer to report a repair")
 
 
 async def to_the_place_step(sim: Sim) -> None:
@@ -137,6 +145,62 @@ async def test_a_menu_button_is_not_sent_to_the_staff_as_a_message(product: Prod
     assert not any("我的家" in note or "谢谢" in note for note in notes)
     # Her message had already gone: nothing was lost, so she is not told otherwise.
     assert not any(NOT_SENT in text_of(m) for m in await sim.bot_messages(ZHANG))
+
+
+async def test_words_typed_long_after_the_invitation_are_not_a_comment(
+    product_at: Product, clock: ShiftedClock
+) -> None:
+    product = product_at
+    sim = product.sim
+    await bind_zhang(sim)
+    ticket = await file_repair(product, ZHANG, "客厅灯不亮")
+    await work_on(product, ticket)
+    done = await sim.wait_text(ZHANG, ticket.number, "已处理完成")
+    stars = TicketCb(action=TicketAction.rate_done, ticket_id=ticket.id, stars=4).pack()
+    await press(sim, ZHANG, done, stars)
+    await sim.wait_text(ZHANG, "谢谢您的评价", "还想说几句吗")
+
+    clock.advance(minutes=product.settings.fsm.idle_minutes + 1)  # she walked away
+    await sim.send(ZHANG, "楼道的灯坏了")  # a new problem, the next day
+    await offered_a_repair(sim)  # offered as the repair it is
+    rated = await ticket_by_number(product, ticket.number)
+    assert (rated.rating, rated.rating_comment) == (4, None)
+    said = [text_of(m) for m in await sim.bot_messages(ZHANG)]
+    assert not any("已转达物业" in t or NOT_SENT in t for t in said)
+
+
+async def test_a_form_left_for_long_is_dropped_by_words_but_its_buttons_still_work(
+    product_at: Product, clock: ShiftedClock
+) -> None:
+    product = product_at
+    sim = product.sim
+    await bind_zhang(sim)
+    idle = product.settings.fsm.idle_minutes
+    await to_the_place_step(sim)
+    clock.advance(minutes=idle - 1)  # a while, but not too long: the form goes on
+    await sim.send(ZHANG, "3单元楼道5楼")
+    await sim.wait_text(ZHANG, "发生了什么")
+
+    clock.advance(minutes=idle + 1)  # too long: words typed now start afresh
+    await sim.send(ZHANG, "电梯一直停在3楼不动")
+    await sim.wait_text(ZHANG, NOT_SENT)
+    await offered_a_repair(sim)
+    assert [s for s in await states(product) if s is not None] == []
+
+    # A summary confirmed long after it was shown is still sent: buttons do not lapse.
+    await sim.send(ZHANG, "/complaint")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.category, "parking"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.where, "public"))
+    await sim.send(ZHANG, "地下车库入口")
+    await sim.send(ZHANG, "每天晚上都有车堵在消防通道")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "normal"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.anonymous, "0"))
+    summary = await sim.wait_text(ZHANG, "请核对您的投诉内容")
+    clock.advance(minutes=idle + 1)
+    await press(sim, ZHANG, summary, wiz(WizAction.submit))
+    await sim.wait_text(ZHANG, "您的投诉已收到", "TS-")
+    assert await count(product, Ticket) == 1
 
 
 def test_command_names_are_read_as_telegram_sends_them() -> None:

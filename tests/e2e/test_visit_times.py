@@ -3,51 +3,23 @@ passed while the question waited."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from handlers.tickets.form import WizAction
-from models.db import Database
-from tests.e2e.conftest import Product, Server, product_settings, seed, start_product
-from tests.e2e.harness import Sim, buttons, text_of
+from tests.e2e.conftest import Product
+from tests.e2e.harness import ShiftedClock, buttons, text_of
 from tests.e2e.test_tickets_resident import ZHANG, ask_and_press, bind_zhang, has_button, wiz
 
 # A Tuesday, ten to eleven in the morning in the demo estate.
 ALMOST_ELEVEN = datetime(2026, 12, 8, 10, 50, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-class ShiftedClock:
-    """Real time, moved to start at `at` (a frozen clock would freeze the sender's buckets);
-    `advance` jumps it on."""
-
-    def __init__(self, at: datetime) -> None:
-        self._shift = at - datetime.now(UTC)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self._shift
-
-    def advance(self, **delta: float) -> None:
-        self._shift += timedelta(**delta)
-
-
 @pytest.fixture
 async def clock() -> ShiftedClock:
     return ShiftedClock(ALMOST_ELEVEN)
-
-
-@pytest.fixture
-async def product_at(
-    database_url: str, sim: Sim, db: Database, simulator: Server, clock: ShiftedClock
-) -> AsyncIterator[Product]:
-    info = await seed(database_url, sim, db, clock.now())
-    running = await start_product(
-        product_settings(database_url, simulator.url), sim, db, info, clock=clock
-    )
-    yield running
-    await running.stop()
 
 
 async def test_a_morning_that_passed_while_the_question_waited_is_asked_again(
