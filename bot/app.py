@@ -116,7 +116,12 @@ def build_dispatcher(
     dp.message.outer_middleware(
         leaving.LeaveConversation(
             catalogue,
-            drafts=(Filing, Compose, Rejecting, Finishing),
+            drafts={
+                Filing: "report",
+                Compose: "announcement",
+                Rejecting: "step",
+                Finishing: "step",
+            },
             idle=timedelta(minutes=settings.fsm.idle_minutes),
         )
     )

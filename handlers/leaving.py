@@ -17,7 +17,7 @@ keeps no time of change.)
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -59,7 +59,18 @@ LEAVING_COMMANDS = frozenset(
 
 @notices.register("common.left_unsent")
 def render_left_unsent(ctx: RenderContext) -> Rendered:
-    return Rendered(ctx._("What you had started earlier was not finished, so it was not sent."))
+    """What was dropped, in the words of the form it was: `what` is the draft's kind."""
+    _ = ctx._
+    what = ctx.data.get("what")
+    if what == "repair":
+        text = _("Your unfinished repair report was not sent.")
+    elif what == "complaint":
+        text = _("Your unfinished complaint was not sent.")
+    elif what == "announcement":
+        text = _("Your unfinished announcement was not sent.")
+    else:
+        text = _("What you had started earlier was not finished, so it was not done.")
+    return Rendered(text)
 
 
 def command_name(text: str) -> str | None:
@@ -74,7 +85,7 @@ class LeaveConversation(BaseMiddleware):
     """On the message observer, ahead of every handler's filters (see the module's note)."""
 
     def __init__(
-        self, catalogue: Catalogue, *, drafts: Iterable[type[StatesGroup]], idle: timedelta
+        self, catalogue: Catalogue, *, drafts: Mapping[type[StatesGroup], str], idle: timedelta
     ) -> None:
         self._labels = frozenset(
             variant for button in LEAVING_BUTTONS for variant in catalogue.variants(button)
@@ -82,7 +93,8 @@ class LeaveConversation(BaseMiddleware):
         # Conversations whose leaving drops what was filled in. (Not a rating's optional
         # comment, whose stars are kept; nor messages to a ticket, each sent as it came; nor
         # joining, where a tap on the address is all there was, and /start CODE asks again.)
-        self._drafts = frozenset(group.__full_group_name__ for group in drafts)
+        # What each is called ("report": a repair or a complaint, as the form's data says).
+        self._drafts = {group.__full_group_name__: what for group, what in drafts.items()}
         self._idle = idle
 
     def leaves(self, text: str | None) -> bool:
@@ -104,10 +116,13 @@ class LeaveConversation(BaseMiddleware):
             and (self.leaves(event.text) or await self._lapsed(data))
         ):
             state: FSMContext = data["state"]
+            what = self._drafts.get(raw_state.rpartition(":")[0])
+            if what == "report":
+                what = (await state.get_data()).get("kind", what)
             await state.clear()
             data["raw_state"] = None  # what aiogram's state filters read from here on
-            if raw_state.rpartition(":")[0] in self._drafts:
-                await data["reply"]("common.left_unsent")
+            if what is not None:
+                await data["reply"]("common.left_unsent", what=what)
         return await handler(event, data)
 
     async def _lapsed(self, data: dict[str, Any]) -> bool:

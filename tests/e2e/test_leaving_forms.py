@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from handlers.broadcast.buttons import KindCb
 from handlers.leaving import command_name
 from handlers.tickets.form import WizAction
 from handlers.tickets.offers import OfferAction, OfferCb
@@ -31,8 +32,9 @@ from tests.e2e.test_tickets_resident import (
     work_on,
 )
 
+MANAGER = 900001  # 陈经理
 REPAIR_OFFER = OfferCb(action=OfferAction.repair).pack()
-NOT_SENT = "没有提交"  # "What you had started earlier was not finished, so it was not sent."
+NOT_SENT = "没有提交"  # "Your unfinished repair report (complaint) was not sent."
 
 
 async def states(product: Product) -> list[str | None]:
@@ -44,10 +46,11 @@ async def offered_a_repair(sim: Sim) -> None:
     await sim.wait_for(ZHANG, has_button(REPAIR_OFFER), what="an offer to report a repair")
 
 
-async def to_the_place_step(sim: Sim) -> None:
-    """A repair form, answered up to "where exactly?" (it waits for typed words)."""
-    await sim.send(ZHANG, "/repair")
-    await ask_and_press(sim, ZHANG, wiz(WizAction.category, "electrical"))
+async def to_the_place_step(sim: Sim, command: str = "/repair") -> None:
+    """A repair (or complaint) form, answered up to "where exactly?" (it waits for words)."""
+    await sim.send(ZHANG, command)
+    category = "electrical" if command == "/repair" else "parking"
+    await ask_and_press(sim, ZHANG, wiz(WizAction.category, category))
     await ask_and_press(sim, ZHANG, wiz(WizAction.where, "public"))
     await sim.wait_text(ZHANG, "具体在哪里")
 
@@ -60,7 +63,7 @@ async def test_a_menu_button_mid_form_leaves_it_and_says_the_report_was_not_sent
     await to_the_place_step(sim)
 
     await sim.send(ZHANG, "📋 我的工单")
-    await sim.wait_text(ZHANG, NOT_SENT)
+    await sim.wait_text(ZHANG, "您之前没填完的报修没有提交")
     await sim.wait_text(ZHANG, "您家还没有报修或投诉")  # what the button is for
     said = [text_of(m) for m in await sim.bot_messages(ZHANG)]
     assert not any("请点下面的按钮" in t for t in said)
@@ -75,11 +78,28 @@ async def test_a_menu_button_mid_form_leaves_it_and_says_the_report_was_not_sent
 async def test_a_section_command_mid_form_leaves_it_too(product: Product) -> None:
     sim = product.sim
     await bind_zhang(sim)
-    await to_the_place_step(sim)
+    await to_the_place_step(sim, "/complaint")
     await sim.send(ZHANG, "/home")
-    await sim.wait_text(ZHANG, NOT_SENT)
+    await sim.wait_text(ZHANG, "您之前没填完的投诉没有提交")
     await sim.wait_text(ZHANG, "我的家：")
     assert [s for s in await states(product) if s is not None] == []
+
+
+async def test_a_staff_menu_button_mid_announcement_says_it_was_not_sent(
+    product: Product,
+) -> None:
+    sim = product.sim
+    await sim.send(MANAGER, "/broadcast")
+    await ask_and_press(sim, MANAGER, KindCb().pack())  # write my own
+    await sim.wait_text(MANAGER, "请输入通知标题")
+    await sim.send(MANAGER, "🗂 工单队列")
+    await sim.wait_text(MANAGER, "之前没写完的通知没有发出")
+    await sim.wait_text(MANAGER, "没有未完结的工单")  # the queue, as the button says
+    # The title question is over: the next words are not taken as a title.
+    before = len(await sim.bot_messages(MANAGER))
+    await sim.send(MANAGER, "电梯保养")
+    await sim.wait_count(MANAGER, before + 1)
+    assert not any("通知正文" in text_of(m) for m in await sim.bot_messages(MANAGER))
 
 
 async def test_help_mid_form_answers_and_the_form_goes_on(product: Product) -> None:
