@@ -190,9 +190,8 @@ def render_common_error(ctx: RenderContext) -> Rendered:
 
 
 @router.message(private, Command("menu"))
-async def show_menu(message: Message, person: Person, reply: Replier, state: FSMContext) -> None:
-    """Show the main menu (and leave any half-finished form)."""
-    await state.clear()
+async def show_menu(message: Message, person: Person, reply: Replier) -> None:
+    """Show the main menu. (A half-finished form was left before this: handlers/leaving.py.)"""
     await reply("menu.main", kind=kind_of(person))
 
 

@@ -83,6 +83,12 @@ async def test_a_section_command_mid_form_leaves_it_too(product: Product) -> Non
     await sim.wait_text(ZHANG, "您之前没填完的投诉没有提交")
     await sim.wait_text(ZHANG, "我的家：")
     assert [s for s in await states(product) if s is not None] == []
+    # /menu leaves a form the same way.
+    await to_the_place_step(sim)
+    await sim.send(ZHANG, "/menu")
+    await sim.wait_text(ZHANG, "您之前没填完的报修没有提交")
+    await sim.wait_text(ZHANG, "请问您要办什么")
+    assert [s for s in await states(product) if s is not None] == []
 
 
 async def test_a_staff_menu_button_mid_announcement_says_it_was_not_sent(
