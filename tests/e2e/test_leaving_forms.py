@@ -46,6 +46,19 @@ async def offered_a_repair(sim: Sim) -> None:
     await sim.wait_for(ZHANG, has_button(REPAIR_OFFER), what="an offer to report a repair")
 
 
+async def rated_and_invited_to_comment(product: Product, *, stars: int) -> Ticket:
+    """Zhang's repair, done; she gave it `stars` and is asked for a few words."""
+    sim = product.sim
+    await bind_zhang(sim)
+    ticket = await file_repair(product, ZHANG, "客厅灯不亮")
+    await work_on(product, ticket)
+    done = await sim.wait_text(ZHANG, ticket.number, "已处理完成")
+    rate = TicketCb(action=TicketAction.rate_done, ticket_id=ticket.id, stars=stars).pack()
+    await press(sim, ZHANG, done, rate)
+    await sim.wait_text(ZHANG, "谢谢您的评价", "还想说几句吗")
+    return ticket
+
+
 async def to_the_place_step(sim: Sim, command: str = "/repair") -> None:
     """A repair (or complaint) form, answered up to "where exactly?" (it waits for words)."""
     await sim.send(ZHANG, command)
@@ -121,13 +134,7 @@ async def test_help_mid_form_answers_and_the_form_goes_on(product: Product) -> N
 
 async def test_a_menu_button_is_not_taken_as_a_rating_comment(product: Product) -> None:
     sim = product.sim
-    await bind_zhang(sim)
-    ticket = await file_repair(product, ZHANG, "客厅灯不亮")
-    await work_on(product, ticket)
-    done = await sim.wait_text(ZHANG, ticket.number, "已处理完成")
-    stars = TicketCb(action=TicketAction.rate_done, ticket_id=ticket.id, stars=5).pack()
-    await press(sim, ZHANG, done, stars)
-    await sim.wait_text(ZHANG, "谢谢您的评价", "还想说几句吗")
+    ticket = await rated_and_invited_to_comment(product, stars=5)
 
     await sim.send(ZHANG, "📋 我的工单")
     await sim.wait_text(ZHANG, "您家的报修和投诉", ticket.number)
@@ -178,13 +185,7 @@ async def test_words_typed_long_after_the_invitation_are_not_a_comment(
 ) -> None:
     product = product_at
     sim = product.sim
-    await bind_zhang(sim)
-    ticket = await file_repair(product, ZHANG, "客厅灯不亮")
-    await work_on(product, ticket)
-    done = await sim.wait_text(ZHANG, ticket.number, "已处理完成")
-    stars = TicketCb(action=TicketAction.rate_done, ticket_id=ticket.id, stars=4).pack()
-    await press(sim, ZHANG, done, stars)
-    await sim.wait_text(ZHANG, "谢谢您的评价", "还想说几句吗")
+    ticket = await rated_and_invited_to_comment(product, stars=4)
 
     clock.advance(minutes=product.settings.fsm.idle_minutes + 1)  # she walked away
     await sim.send(ZHANG, "楼道的灯坏了")  # a new problem, the next day
