@@ -107,6 +107,8 @@ class DatabaseStorage(BaseStorage):
         async def work(session: AsyncSession) -> None:
             record = await self._find(session, key)
             now = self._clock.now()
+            if record is None and not any(changes.values()):
+                return  # clearing a conversation there never was (/cancel at rest): no row
             if record is None:
                 # Never added to the session: the row is inserted here, the object only
                 # answers this transaction's reads.

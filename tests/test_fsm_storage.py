@@ -93,3 +93,15 @@ async def test_outside_an_update_the_storage_commits_on_its_own(db: Database) ->
     await storage.set_data(KEY, {"homes": [1, 2]})
     assert await _stored(db) == ("Joining:choosing_home", {"homes": [1, 2]})
     assert await storage.get_state(KEY) == "Joining:choosing_home"
+
+
+async def test_clearing_a_conversation_there_never_was_writes_nothing(db: Database) -> None:
+    storage = DatabaseStorage(db, FixedClock(NOW))
+
+    async def clear() -> object:
+        await storage.set_state(KEY, None)  # what FSMContext.clear() does
+        await storage.set_data(KEY, {})
+        return await storage.get_state(KEY), await storage.get_data(KEY)
+
+    assert await _in_update(db, commit=True, work=clear) == (None, {})
+    assert await _stored(db) is None
