@@ -13,7 +13,7 @@ from aiogram.types import BotCommand
 
 from bot import errors
 from bot.fsm import ChatLocks, DatabaseStorage
-from bot.i18n import N_, Catalogue
+from bot.i18n import Catalogue
 from bot.middlewares import (
     DatabaseMiddleware,
     FloodMiddleware,
@@ -39,6 +39,7 @@ from handlers import (
 from handlers.broadcast.states import Compose
 from handlers.tickets.form import Filing
 from handlers.tickets_staff.base import Finishing, Rejecting
+from handlers.ui import COMMANDS
 from models.db import Database
 
 REQUEST_TIMEOUT = 20  # seconds; below the outbox lease, so a hung send never outlives its claim
@@ -155,23 +156,10 @@ def build_dispatcher(
 
 async def publish_commands(bot: Bot, catalogue: Catalogue) -> None:
     """The command list Telegram shows, in Chinese (default) and English."""
-    items = [
-        ("menu", N_("Main menu")),
-        ("repair", N_("Report something that needs repairing")),
-        ("complaint", N_("Make a complaint to the property office")),
-        ("tickets", N_("My repairs and complaints")),
-        ("home", N_("My home and its members")),
-        ("notices", N_("Announcements from the property office")),
-        ("broadcast", N_("Send an announcement (managers)")),
-        ("queue", N_("Open tickets in my area (staff)")),
-        ("lang", N_("Change language")),
-        ("help", N_("How to use Linli")),
-        ("cancel", N_("Stop what you are doing")),
-    ]
     # Telegram takes two-letter language codes only: Chinese readers get zh_Hans.
     for locale, language_code in (("zh_Hans", None), ("en", "en")):
         _ = catalogue.get(locale)
         await bot.set_my_commands(
-            [BotCommand(command=c, description=_(d)) for c, d in items],
+            [BotCommand(command=c, description=_(d)) for c, d in COMMANDS],
             language_code=language_code,
         )

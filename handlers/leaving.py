@@ -29,32 +29,7 @@ from aiogram.types import Message
 from bot.fsm import DatabaseStorage
 from bot.i18n import Catalogue
 from bot.notices import RenderContext, Rendered, notices
-from handlers.ui import (
-    BTN_BROADCAST,
-    BTN_COMPLAINT,
-    BTN_ENTER_CODE,
-    BTN_HOME,
-    BTN_NOTICES,
-    BTN_QUEUE,
-    BTN_REPAIR,
-    BTN_TICKETS,
-)
-
-LEAVING_BUTTONS = (
-    BTN_HOME,
-    BTN_NOTICES,
-    BTN_REPAIR,
-    BTN_COMPLAINT,
-    BTN_TICKETS,
-    BTN_ENTER_CODE,
-    BTN_QUEUE,
-    BTN_BROADCAST,
-)
-# The commands of those buttons, /start and /menu. (/cancel leaves with its own words;
-# /help and /lang keep the form.)
-LEAVING_COMMANDS = frozenset(
-    {"start", "menu", "repair", "complaint", "tickets", "home", "notices", "queue", "broadcast"}
-)
+from handlers.ui import leaving_commands, leaving_labels
 
 
 @notices.register("common.left_unsent")
@@ -87,9 +62,8 @@ class LeaveConversation(BaseMiddleware):
     def __init__(
         self, catalogue: Catalogue, *, drafts: Mapping[type[StatesGroup], str], idle: timedelta
     ) -> None:
-        self._labels = frozenset(
-            variant for button in LEAVING_BUTTONS for variant in catalogue.variants(button)
-        )
+        self._labels = leaving_labels(catalogue)
+        self._commands = leaving_commands()
         # Conversations whose leaving drops what was filled in. (Not a rating's optional
         # comment, whose stars are kept; nor messages to a ticket, each sent as it came; nor
         # joining, where a tap on the address is all there was, and /start CODE asks again.)
@@ -100,7 +74,7 @@ class LeaveConversation(BaseMiddleware):
     def leaves(self, text: str | None) -> bool:
         if not text:
             return False
-        return text in self._labels or command_name(text) in LEAVING_COMMANDS
+        return text in self._labels or command_name(text) in self._commands
 
     async def __call__(
         self,

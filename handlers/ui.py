@@ -9,7 +9,7 @@ from aiogram import F
 from aiogram.filters import Filter
 from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
 
-from bot.i18n import N_, Catalogue, Translator
+from bot.i18n import LOCALES, N_, Catalogue, Translator
 from bot.notices import RenderContext, Rendered, notices
 from models import StaffRole
 from services.identities import Person
@@ -87,6 +87,50 @@ def menu_keyboard(_: Translator, kind: str) -> ReplyKeyboardMarkup:
             work.append(KeyboardButton(text=_(BTN_BROADCAST)))
         rows = [work, [KeyboardButton(text=_(BTN_LANGUAGE)), KeyboardButton(text=_(BTN_HELP))]]
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
+
+
+MENU_KINDS = ("guest", "resident", "staff", "manager")
+
+# The commands Telegram lists (bot/app.py publishes them), in the order shown.
+COMMANDS = (
+    ("menu", N_("Main menu")),
+    ("repair", N_("Report something that needs repairing")),
+    ("complaint", N_("Make a complaint to the property office")),
+    ("tickets", N_("My repairs and complaints")),
+    ("home", N_("My home and its members")),
+    ("notices", N_("Announcements from the property office")),
+    ("broadcast", N_("Send an announcement (managers)")),
+    ("queue", N_("Open tickets in my area (staff)")),
+    ("lang", N_("Change language")),
+    ("help", N_("How to use Linli")),
+    ("cancel", N_("Stop what you are doing")),
+)
+# Pressed in the middle of a form, these answer and let it go on (handlers/leaving.py); every
+# other menu button and listed command leaves the form first. (/cancel leaves with its own
+# words.)
+KEEP_THE_FORM = (BTN_HELP, BTN_LANGUAGE)
+KEEP_THE_FORM_COMMANDS = frozenset({"help", "lang", "cancel"})
+
+
+def leaving_labels(catalogue: Catalogue) -> frozenset[str]:
+    """The text of every main-menu button that leaves a form, in every language: read off the
+    keyboards themselves, so a button added to the menu leaves forms too. (The phone button
+    sends a contact, not its text.)"""
+    kept = {variant for button in KEEP_THE_FORM for variant in catalogue.variants(button)}
+    return frozenset(
+        button.text
+        for locale in LOCALES
+        for kind in MENU_KINDS
+        for row in menu_keyboard(catalogue.get(locale), kind).keyboard
+        for button in row
+        if not button.request_contact and button.text not in kept
+    )
+
+
+def leaving_commands() -> frozenset[str]:
+    """/start and every listed command but those that keep the form."""
+    listed = {name for name, _description in COMMANDS}
+    return frozenset({"start", *listed} - KEEP_THE_FORM_COMMANDS)
 
 
 def address_text(_: Translator, data: dict[str, Any]) -> str:
