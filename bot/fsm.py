@@ -132,6 +132,10 @@ class DatabaseStorage(BaseStorage):
 
         return await self._with_session(work)  # type: ignore[no-any-return]
 
+    async def touch(self, key: StorageKey) -> None:
+        """Mark the chat's conversation as changed now, leaving its state and data as they are."""
+        await self._write(key, {})
+
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         await self._write(key, {"state": state.state if isinstance(state, State) else state})
 

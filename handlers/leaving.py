@@ -18,7 +18,7 @@ keeps no time of change.)
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -83,13 +83,12 @@ class LeaveConversation(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         raw_state = data.get("raw_state")
-        if (
-            raw_state is not None
-            and isinstance(event, Message)
-            and event.chat.type == "private"
-            and (self.leaves(event.text) or await self._lapsed(data))
-        ):
-            state: FSMContext = data["state"]
+        if raw_state is None or not isinstance(event, Message) or event.chat.type != "private":
+            return await handler(event, data)
+        state: FSMContext = data["state"]
+        storage = data.get("fsm_storage")
+        timed = storage if isinstance(storage, DatabaseStorage) else None
+        if self.leaves(event.text) or await self._lapsed(timed, state, data["clock"].now()):
             what = self._drafts.get(raw_state.rpartition(":")[0])
             if what == "report":
                 what = (await state.get_data()).get("kind", what)
@@ -97,11 +96,16 @@ class LeaveConversation(BaseMiddleware):
             data["raw_state"] = None  # what aiogram's state filters read from here on
             if what is not None:
                 await data["reply"]("common.left_unsent", what=what)
+        elif timed is not None:
+            # The conversation goes on: its idle time starts again, whether or not this step
+            # changes its state (a message to a ticket does not).
+            await timed.touch(state.key)
         return await handler(event, data)
 
-    async def _lapsed(self, data: dict[str, Any]) -> bool:
-        storage = data.get("fsm_storage")
-        if not isinstance(storage, DatabaseStorage):
+    async def _lapsed(
+        self, storage: DatabaseStorage | None, state: FSMContext, now: datetime
+    ) -> bool:
+        if storage is None:
             return False
-        touched = await storage.touched_at(data["state"].key)
-        return touched is not None and data["clock"].now() - touched > self._idle
+        touched = await storage.touched_at(state.key)
+        return touched is not None and now - touched > self._idle

@@ -59,6 +59,30 @@ async def rated_and_invited_to_comment(product: Product, *, stars: int) -> Ticke
     return ticket
 
 
+async def writing_to_a_ticket(product: Product) -> Ticket:
+    """Zhang's repair, its page open, "write a message" pressed: her words go to the staff."""
+    sim = product.sim
+    await bind_zhang(sim)
+    ticket = await file_repair(product, ZHANG, "厨房水管漏水")
+    await sim.wait_text(ZHANG, ticket.number, "您的报修已收到")
+    page = await open_page(sim, ZHANG, ticket)
+    message = TicketCb(action=TicketAction.message, ticket_id=ticket.id).pack()
+    await press(sim, ZHANG, page, message)
+    await sim.wait_text(ZHANG, "请输入关于", "说完请点")
+    return ticket
+
+
+async def notes_on(product: Product, ticket: Ticket) -> list[str | None]:
+    async with product.db.sessions() as session:
+        return list(
+            await session.scalars(
+                select(TicketEvent.note).where(
+                    TicketEvent.ticket_id == ticket.id, TicketEvent.note.is_not(None)
+                )
+            )
+        )
+
+
 async def to_the_place_step(sim: Sim, command: str = "/repair") -> None:
     """A repair (or complaint) form, answered up to "where exactly?" (it waits for words)."""
     await sim.send(ZHANG, command)
@@ -151,12 +175,7 @@ async def test_a_menu_button_is_not_taken_as_a_rating_comment(product: Product) 
 async def test_a_menu_button_is_not_sent_to_the_staff_as_a_message(product: Product) -> None:
     sim = product.sim
     await bind_zhang(sim)
-    ticket = await file_repair(product, ZHANG, "厨房水管漏水")
-    await sim.wait_text(ZHANG, ticket.number, "您的报修已收到")
-    page = await open_page(sim, ZHANG, ticket)
-    message = TicketCb(action=TicketAction.message, ticket_id=ticket.id).pack()
-    await press(sim, ZHANG, page, message)
-    await sim.wait_text(ZHANG, "请输入关于", "说完请点")
+    ticket = await writing_to_a_ticket(product)
     await sim.send(ZHANG, "楼下邻居家也开始漏水了")
     await sim.wait_text(ZHANG, "转给物业服务中心。可以继续发")
 
@@ -166,14 +185,7 @@ async def test_a_menu_button_is_not_sent_to_the_staff_as_a_message(product: Prod
     before = len(await sim.bot_messages(ZHANG))
     await sim.send(ZHANG, "谢谢")
     await sim.wait_count(ZHANG, before + 1)
-    async with product.db.sessions() as session:
-        notes = list(
-            await session.scalars(
-                select(TicketEvent.note).where(
-                    TicketEvent.ticket_id == ticket.id, TicketEvent.note.is_not(None)
-                )
-            )
-        )
+    notes = await notes_on(product, ticket)
     assert "楼下邻居家也开始漏水了" in notes  # what she meant to send went
     assert not any("我的家" in note or "谢谢" in note for note in notes)
     # Her message had already gone: nothing was lost, so she is not told otherwise.
@@ -228,6 +240,23 @@ async def test_a_form_left_for_long_is_dropped_by_words_but_its_buttons_still_wo
     await press(sim, ZHANG, summary, wiz(WizAction.submit))
     await sim.wait_text(ZHANG, "您的投诉已收到", "TS-")
     assert await count(product, Ticket) == 1
+
+
+async def test_messages_to_a_ticket_keep_the_conversation_going(
+    product_at: Product, clock: ShiftedClock
+) -> None:
+    product = product_at
+    sim = product.sim
+    ticket = await writing_to_a_ticket(product)
+    idle = product.settings.fsm.idle_minutes
+    said = ("楼下邻居家也开始漏水了", "水已经流到楼道里了")
+    for words in said:  # each a while after the last, together longer than the idle time
+        clock.advance(minutes=idle - 5)
+        before = len(await sim.bot_messages(ZHANG))
+        await sim.send(ZHANG, words)
+        answer = (await sim.wait_count(ZHANG, before + 1))[-1]
+        assert "转给物业服务中心。可以继续发" in text_of(answer)  # relayed, not read afresh
+    assert set(said) <= set(await notes_on(product, ticket))
 
 
 def test_command_names_are_read_as_telegram_sends_them() -> None:
