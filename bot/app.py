@@ -12,7 +12,7 @@ from aiogram.methods.base import Response
 from aiogram.types import BotCommand
 
 from bot import errors
-from bot.fsm import ChatLocks, DatabaseStorage
+from bot.fsm import ChatLocks, DatabaseStorage, TimedRedisStorage
 from bot.i18n import Catalogue
 from bot.middlewares import (
     DatabaseMiddleware,
@@ -80,9 +80,9 @@ class KeepResponseTypes(BaseRequestMiddleware):
 def _fsm(settings: Settings, db: Database, clock: Clock) -> tuple[BaseStorage, BaseEventIsolation]:
     """Database storage with in-process isolation by default; Redis for several processes."""
     if settings.fsm.redis_url:
-        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+        from aiogram.fsm.storage.redis import RedisEventIsolation
 
-        storage = RedisStorage.from_url(settings.fsm.redis_url)
+        storage = TimedRedisStorage.from_url(settings.fsm.redis_url, clock=clock)
         return storage, RedisEventIsolation(storage.redis)
     return DatabaseStorage(db, clock), ChatLocks()
 

@@ -7,10 +7,12 @@ import copy
 import weakref
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StateType, StorageKey
+from aiogram.fsm.storage.redis import RedisStorage
+from redis.asyncio import Redis
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -162,6 +164,43 @@ class DatabaseStorage(BaseStorage):
 
     async def close(self) -> None:
         return None
+
+
+class TimedRedisStorage(RedisStorage):
+    """aiogram's Redis storage (several processes), which also keeps when each chat's
+    conversation last moved, as the database storage does in its row: handlers/leaving.py
+    ends a conversation left for `fsm.idle_minutes`. (Redis's own expiry would end its buttons
+    too; the database storage keeps those working.)"""
+
+    def __init__(self, redis: Redis, *, clock: Clock, **kwargs: Any) -> None:
+        super().__init__(redis, **kwargs)
+        self._clock = clock
+
+    def _touched_key(self, key: StorageKey) -> str:
+        return self.key_builder.build(key, "touched")  # type: ignore[arg-type]
+
+    async def touch(self, key: StorageKey) -> None:
+        await self.redis.set(self._touched_key(key), self._clock.now().isoformat())
+
+    async def touched_at(self, key: StorageKey) -> datetime | None:
+        value = await self.redis.get(self._touched_key(key))
+        return datetime.fromisoformat(value.decode()) if value else None
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        await super().set_state(key, state)
+        if state is None:  # over: nothing left to time, and no key left behind per chat
+            await self.redis.delete(self._touched_key(key))
+        else:
+            await self.touch(key)
+
+
+@runtime_checkable
+class Timed(Protocol):
+    """A storage that knows when each conversation last moved (both of ours)."""
+
+    async def touch(self, key: StorageKey) -> None: ...
+
+    async def touched_at(self, key: StorageKey) -> datetime | None: ...
 
 
 class ChatLocks(BaseEventIsolation):

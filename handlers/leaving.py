@@ -11,8 +11,7 @@ is told it was not sent. Help and language leave nothing behind: they answer, an
 A conversation left for `fsm.idle_minutes` is left the same way by the next typed message: a
 resident who ignored "want to add a few words?" and comes back the next day to type a new
 problem means the problem, not a comment on an old repair. (Its buttons, pressed before that,
-still work: a summary confirmed an hour later is still sent. Database storage only: Redis
-keeps no time of change.)
+still work: a summary confirmed an hour later is still sent.)
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import StatesGroup
 from aiogram.types import Message
 
-from bot.fsm import DatabaseStorage
+from bot.fsm import Timed
 from bot.i18n import Catalogue
 from bot.notices import RenderContext, Rendered, notices
 from handlers.ui import leaving_commands, leaving_labels
@@ -87,7 +86,7 @@ class LeaveConversation(BaseMiddleware):
             return await handler(event, data)
         state: FSMContext = data["state"]
         storage = data.get("fsm_storage")
-        timed = storage if isinstance(storage, DatabaseStorage) else None
+        timed = storage if isinstance(storage, Timed) else None
         if self.leaves(event.text) or await self._lapsed(timed, state, data["clock"].now()):
             what = self._drafts.get(raw_state.rpartition(":")[0])
             if what == "report":
@@ -102,9 +101,7 @@ class LeaveConversation(BaseMiddleware):
             await timed.touch(state.key)
         return await handler(event, data)
 
-    async def _lapsed(
-        self, storage: DatabaseStorage | None, state: FSMContext, now: datetime
-    ) -> bool:
+    async def _lapsed(self, storage: Timed | None, state: FSMContext, now: datetime) -> bool:
         if storage is None:
             return False
         touched = await storage.touched_at(state.key)
