@@ -8,10 +8,11 @@ conversation state is cleared and routing goes on as if there had been none. Whe
 drops something half filled in (a report, an announcement, a staff member's reason), the person
 is told it was not sent. Help and language leave nothing behind: they answer, and the form goes on.
 
-A conversation left for `fsm.idle_minutes` is left the same way by the next typed message: a
-resident who ignored "want to add a few words?" and comes back the next day to type a new
-problem means the problem, not a comment on an old repair. (Its buttons, pressed before that,
-still work: a summary confirmed an hour later is still sent.)
+A conversation left for `fsm.idle_minutes` is left the same way by the next message (words, a
+photo, a voice note): a resident who ignored "want to add a few words?" and comes back the next
+day to type a new problem means the problem, not a comment on an old repair. Each message that
+continues a conversation starts its idle time again. (Its buttons, pressed before that, still
+work: a summary confirmed an hour later is still sent.)
 """
 
 from __future__ import annotations
