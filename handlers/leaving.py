@@ -29,7 +29,7 @@ from aiogram.types import Message
 from bot.fsm import Timed
 from bot.i18n import Catalogue
 from bot.notices import RenderContext, Rendered, notices
-from handlers.ui import leaving_commands, leaving_labels
+from handlers.ui import LEAVING_COMMANDS, leaving_labels
 
 
 @notices.register("common.left_unsent")
@@ -63,7 +63,6 @@ class LeaveConversation(BaseMiddleware):
         self, catalogue: Catalogue, *, drafts: Mapping[type[StatesGroup], str], idle: timedelta
     ) -> None:
         self._labels = leaving_labels(catalogue)
-        self._commands = leaving_commands()
         # Conversations whose leaving drops what was filled in. (Not a rating's optional
         # comment, whose stars are kept; nor messages to a ticket, each sent as it came; nor
         # joining, where a tap on the address is all there was, and /start CODE asks again.)
@@ -74,7 +73,7 @@ class LeaveConversation(BaseMiddleware):
     def leaves(self, text: str | None) -> bool:
         if not text:
             return False
-        return text in self._labels or command_name(text) in self._commands
+        return text in self._labels or command_name(text) in LEAVING_COMMANDS
 
     async def __call__(
         self,

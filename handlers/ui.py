@@ -127,10 +127,8 @@ def leaving_labels(catalogue: Catalogue) -> frozenset[str]:
     )
 
 
-def leaving_commands() -> frozenset[str]:
-    """/start and every listed command but those that keep the form."""
-    listed = {name for name, _description in COMMANDS}
-    return frozenset({"start", *listed} - KEEP_THE_FORM_COMMANDS)
+# /start and every listed command but those that keep the form.
+LEAVING_COMMANDS = frozenset({"start", *(name for name, _d in COMMANDS)} - KEEP_THE_FORM_COMMANDS)
 
 
 def address_text(_: Translator, data: dict[str, Any]) -> str:

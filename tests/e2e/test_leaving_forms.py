@@ -227,9 +227,7 @@ async def test_a_form_left_for_long_is_dropped_by_words_but_its_buttons_still_wo
     assert [s for s in await states(product) if s is not None] == []
 
     # A summary confirmed long after it was shown is still sent: buttons do not lapse.
-    await sim.send(ZHANG, "/complaint")
-    await ask_and_press(sim, ZHANG, wiz(WizAction.category, "parking"))
-    await ask_and_press(sim, ZHANG, wiz(WizAction.where, "public"))
+    await to_the_place_step(sim, "/complaint")
     await sim.send(ZHANG, "地下车库入口")
     await sim.send(ZHANG, "每天晚上都有车堵在消防通道")
     await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))

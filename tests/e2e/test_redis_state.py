@@ -10,12 +10,12 @@ import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import func, select
 
-from handlers.tickets.form import WizAction
 from models import FsmRecord
 from models.db import Database
 from tests.e2e.conftest import Server, product_settings, seed, start_product
 from tests.e2e.harness import ShiftedClock, Sim
-from tests.e2e.test_tickets_resident import ZHANG, ask_and_press, bind_zhang, wiz
+from tests.e2e.test_leaving_forms import to_the_place_step
+from tests.e2e.test_tickets_resident import ZHANG, bind_zhang
 
 REDIS = "redis://127.0.0.1:6379"
 
@@ -53,10 +53,7 @@ async def test_a_form_kept_in_redis_survives_a_restart_leaves_and_lapses(
     product = await start_product(settings, sim, db, demo, clock=clock)
     try:
         await bind_zhang(sim)
-        await sim.send(ZHANG, "/repair")
-        await ask_and_press(sim, ZHANG, wiz(WizAction.category, "electrical"))
-        await ask_and_press(sim, ZHANG, wiz(WizAction.where, "public"))
-        await sim.wait_text(ZHANG, "具体在哪里")
+        await to_the_place_step(sim)
         client = aioredis.from_url(redis_url)
         try:
             assert await client.keys("fsm:*")  # the form is in Redis…
@@ -79,9 +76,7 @@ async def test_a_form_kept_in_redis_survives_a_restart_leaves_and_lapses(
         assert "照片能帮工作人员" not in str(await sim.bot_messages(ZHANG))
 
         # A form left longer than fsm.idle_minutes is over for the next words.
-        await sim.send(ZHANG, "/complaint")
-        await ask_and_press(sim, ZHANG, wiz(WizAction.category, "parking"))
-        await ask_and_press(sim, ZHANG, wiz(WizAction.where, "public"))
+        await to_the_place_step(sim, "/complaint")
         clock.advance(minutes=settings.fsm.idle_minutes + 1)
         await sim.send(ZHANG, "地下车库入口")
         await sim.wait_text(ZHANG, "您之前没填完的投诉没有提交")
