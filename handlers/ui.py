@@ -182,6 +182,7 @@ ERRORS: dict[str, str] = {
     "staff.not_allowed": N_("Sorry, your role does not allow this."),
     "household.remove_not_allowed": N_("Only the home's owner can remove its members."),
     "household.already_removed": N_("That person is no longer a member."),
+    "household.not_owner": N_("Only the home's owner can give it a new binding code."),
     "household.not_yours": N_("That home is not one of yours."),
     "broadcast.title_length": N_("The title must be 1 to {max} characters long."),
     "broadcast.body_length": N_("The text must be 1 to {max} characters long."),

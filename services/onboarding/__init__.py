@@ -18,13 +18,15 @@ from services.onboarding.codes import (
     unique_code,
 )
 from services.onboarding.homes import address_for, buildings_of, rooms_of, units_of
-from services.onboarding.members import bind_by_phone, members, remove_member, switch_home
+from services.onboarding.members import bind_by_phone, members, switch_home
+from services.onboarding.owners import Removal, remove_member, renew_code
 from services.onboarding.requests import decide_request, pending_address, request_binding
 
 __all__ = [
     "CODE_ALPHABET",
     "CODE_LENGTH",
     "CodeMatch",
+    "Removal",
     "address_for",
     "bind_by_phone",
     "bind_with_code",
@@ -37,6 +39,7 @@ __all__ = [
     "normalize_code",
     "pending_address",
     "remove_member",
+    "renew_code",
     "request_binding",
     "rooms_of",
     "rotate_code",

@@ -1,5 +1,5 @@
 """Household members: binding a person (told to them and to the owners), binding by the
-roster's phone number, listing members, and an owner removing one."""
+roster's phone number, listing members, switching between one's homes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from models import (
-    Building,
     ChatIdentity,
     Household,
     OutboxKind,
@@ -187,65 +186,3 @@ def switch_home(
         raise NotAllowed("household.not_yours")
     person.identity.current_household_id = chosen.household_id
     return chosen
-
-
-async def remove_member(
-    session: AsyncSession,
-    *,
-    owner: Resident | None,
-    actor: ChatIdentity,
-    resident_id: int,
-    now: datetime,
-) -> Resident:
-    """An owner removes another member of their own household."""
-    target = await session.scalar(
-        select(Resident)
-        .options(
-            selectinload(Resident.identity),
-            selectinload(Resident.household)
-            .selectinload(Household.building)
-            .selectinload(Building.community),
-        )
-        .where(Resident.id == resident_id)
-    )
-    allowed = (
-        owner is not None
-        and owner.active
-        and owner.role == ResidentRole.owner
-        and target is not None
-        and target.household_id == owner.household_id
-        and target.id != owner.id
-    )
-    if not allowed:
-        audit.record(
-            session,
-            now=now,
-            action="household.remove_member",
-            actor_kind="resident",
-            actor_id=actor.id,
-            subject_type="resident",
-            subject_id=resident_id,
-            outcome="refused",
-        )
-        raise NotAllowed("household.remove_not_allowed")
-    assert target is not None
-    if not target.active:
-        raise DomainError("household.already_removed")
-    target.active, target.removed_at = False, now
-    audit.record(
-        session,
-        now=now,
-        action="household.remove_member",
-        actor_kind="resident",
-        actor_id=actor.id,
-        subject_type="resident",
-        subject_id=target.id,
-    )
-    await outbox.enqueue(
-        session,
-        to=recipient_of(target.identity),
-        notice="household.you_were_removed",
-        now=now,
-        data=address_of(target.household),
-    )
-    return target

@@ -168,6 +168,112 @@ async def test_owner_hears_of_a_new_member_and_can_remove_them(product: Product)
     await sim.wait_text(LI, "no longer linked")
     assert [m.role for m in await _members(product, home.id)] == [ResidentRole.owner]
 
+    # He came in with the code, so the code went with him: the owner is given the new one,
+    # and the old one no longer lets him back in.
+    new_code = (await _household(product, "1栋", "1单元", "101")).binding_code
+    assert new_code != home.binding_code
+    removed = await sim.wait_text(ZHANG, "已将 Mr Li 从您家中移除", "您家的新绑定码")
+    assert f"{new_code}" in text_of(removed) and f"start={new_code}" in text_of(removed)
+    assert home.binding_code not in text_of(removed)
+    await sim.send(LI, f"/start {home.binding_code}")
+    await sim.wait_text(LI, "not right", "2 tries left")
+    assert [m.role for m in await _members(product, home.id)] == [ResidentRole.owner]
+
+
+async def test_removing_a_member_bound_by_staff_approval_keeps_the_code(
+    product: Product,
+) -> None:
+    """Only a way in that the removed person still holds is closed: staff approved this one,
+    and the code the owner has handed out keeps working for those it was given to."""
+    sim = product.sim
+    home = await _household(product, "1栋", "1单元", "101")
+    await sim.share_contact(ZHANG)
+    await sim.wait_text(ZHANG, "1栋 1单元 101")
+    await _approved_into_zhangs_home(product)
+    joined = await sim.wait_text(ZHANG, "王女士 已作为家庭成员加入")
+    await sim.press_button(ZHANG, ZHANG, joined, "我不认识此人")
+    await sim.press_button(ZHANG, ZHANG, await sim.wait_text(ZHANG, "确定把 王女士"), "是的，移除")
+    removed = await sim.wait_text(ZHANG, "已将 王女士 从您家中移除")
+    assert "您家的新绑定码" not in text_of(removed)
+    assert (await _household(product, "1栋", "1单元", "101")).binding_code == home.binding_code
+
+
+async def _approved_into_zhangs_home(product: Product) -> None:
+    """王女士 (not on the roster) asks to join 1栋1单元101 as family; the dispatcher approves."""
+    sim = product.sim
+    await sim.share_contact(WANG)
+    picker = await sim.wait_text(WANG, "管家")
+    await sim.press_button(WANG, WANG, picker, "1栋")
+    unit = await sim.wait_for(WANG, lambda m: any("1单元" in t for t, _ in buttons(m)))
+    await sim.press_button(WANG, WANG, unit, "1单元")
+    room = await sim.wait_for(WANG, lambda m: any(t == "101" for t, _ in buttons(m)))
+    await sim.press_button(WANG, WANG, room, "101")
+    role = await sim.wait_for(WANG, lambda m: any("家庭成员" in t for t, _ in buttons(m)))
+    await sim.press_button(WANG, WANG, role, "家庭成员")
+    alert = await sim.wait_text(GROUP, "1栋 1单元 101")
+    await sim.press_button(DISPATCHER, GROUP, alert, "通过")
+    await sim.wait_text(WANG, "绑定成功")
+
+
+async def test_an_owner_gives_the_home_a_new_code_and_no_one_else_can(product: Product) -> None:
+    sim = product.sim
+    home = await _household(product, "1栋", "1单元", "101")
+    await sim.share_contact(ZHANG)
+    await sim.wait_text(ZHANG, "1栋 1单元 101")
+    await sim.send(LI, f"/start {home.binding_code}")
+    await sim.press_button(LI, LI, await sim.wait_text(LI, "Is this your home?"), "family")
+    await sim.wait_text(LI, "Done!")
+
+    await sim.send(ZHANG, "🏠 我的家")
+    overview = await sim.wait_text(ZHANG, "我的家", home.binding_code)
+    await sim.press_button(ZHANG, ZHANG, overview, "换一个新绑定码")
+    ask = await sim.wait_text(
+        ZHANG, "要给 金采小区 1栋 1单元 101 换一个新绑定码吗", home.binding_code
+    )
+    await sim.press_button(ZHANG, ZHANG, ask, "不，保留")  # changed her mind: nothing changes
+    await sim.wait_for(ZHANG, lambda m: m["message_id"] == ask["message_id"] and not buttons(m))
+    assert (await _household(product, "1栋", "1单元", "101")).binding_code == home.binding_code
+
+    # Mr Li, a family member, forges the owner's button (his own membership and hers): refused
+    owner_button = next(d for t, d in buttons(overview) if "换一个新绑定码" in t)
+    zhang_membership = owner_button.split(":")[-1]
+    li_membership = next(
+        m.id for m in await _members(product, home.id) if m.role == ResidentRole.family
+    )
+    for forged in (f"home:c:{zhang_membership}", f"home:c:{li_membership}"):
+        press = await sim.press(LI, LI, overview["message_id"], forged)
+        answer = await sim.callback_answer(press["callback_query_id"], wait=10)
+        assert "Only the home's owner" in answer["text"], answer
+    assert (await _household(product, "1栋", "1单元", "101")).binding_code == home.binding_code
+    async with product.db.sessions() as session:
+        refused = await session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "household.rotate_code", AuditEntry.outcome == "refused")
+        )
+    assert refused == 2
+
+    await sim.send(ZHANG, "🏠 我的家")
+    overview = await sim.wait_text(ZHANG, "我的家", home.binding_code)
+    await sim.press_button(ZHANG, ZHANG, overview, "换一个新绑定码")
+    ask = await sim.wait_for(
+        ZHANG, lambda m: "换一个新绑定码吗" in text_of(m) and bool(buttons(m))
+    )
+    await sim.press_button(ZHANG, ZHANG, ask, "是的，换新码")
+    renewed = await sim.wait_for(
+        ZHANG, lambda m: m["message_id"] == ask["message_id"] and "您家的新绑定码" in text_of(m)
+    )
+    new_code = (await _household(product, "1栋", "1单元", "101")).binding_code
+    assert new_code != home.binding_code and f"start={new_code}" in text_of(renewed)
+    assert {m.role for m in await _members(product, home.id)} == {
+        ResidentRole.owner,
+        ResidentRole.family,
+    }  # everyone already in stays
+    await sim.send(WANG, home.binding_code)  # the old code is refused
+    await sim.wait_text(WANG, "绑定码不对", "还能试2次")
+    await sim.send(WANG, new_code)  # the new one works
+    await sim.wait_text(WANG, "这是您的家吗", "1栋 1单元 101")
+
 
 async def test_my_home_lists_members_and_gives_the_owner_the_code(product: Product) -> None:
     sim = product.sim
@@ -213,7 +319,10 @@ async def test_someone_with_two_homes_switches_between_them(product: Product) ->
     answer = await sim.callback_answer(pressed["callback_query_id"], wait=10)
     assert "已切换到" in answer["text"]
     first = await sim.wait_text(ZHANG, "我的家：金采小区 1栋 1单元 101")
-    assert [t for t, _d in buttons(first)] == ["🔁 切换到 金采小区 2栋 1单元 301"]
+    assert [t for t, _d in buttons(first)] == [
+        "🔁 切换到 金采小区 2栋 1单元 301",
+        "🔄 给我家换一个新绑定码",  # she owns this one too
+    ]
     home = await _household(product, "1栋", "1单元", "101")
     async with product.db.sessions() as session:  # what she does now is for the home in use
         in_use = await session.scalar(
