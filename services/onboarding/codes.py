@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,9 +43,27 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+# How people type a code they were given: in a phone's full-width input mode (ＡＢＣＤ２３４５,
+# which NFKC turns into ASCII), or after a few words ("绑定码是ABCD2345", "my code: abcd-2345").
+_LEAD_IN = re.compile(
+    r"^(?:(?:我的|我家的?)?(?:绑定码|邀请码|码)(?:是|为)?|(?:my\s+)?(?:binding\s+)?code(?:\s+is)?)"
+    r"\s*:?",
+    re.IGNORECASE,
+)
+_TRAILING = re.compile(r"[\s。.!~]+$")
+
+
+def _code_part(text: str) -> str:
+    """The part of a message that would be the code, spaces and dashes removed."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    text = _TRAILING.sub("", _LEAD_IN.sub("", text, count=1))
+    return re.sub(r"[\s\-_]", "", text)
+
+
 def normalize_code(text: str) -> str | None:
-    """'abcd-2345 ' -> 'ABCD2345'; None when it cannot be a binding code."""
-    cleaned = re.sub(r"[\s\-_]", "", text).upper()
+    """'abcd-2345 ' -> 'ABCD2345' (also 'ＡＢＣＤ２３４５', '绑定码：ABCD2345'); None when it
+    cannot be a binding code."""
+    cleaned = _code_part(text).upper()
     return cleaned if _CODE_RE.match(cleaned) else None
 
 
@@ -53,7 +72,7 @@ def looks_like_code(text: str) -> bool:
 
     Plain words are not taken as tries, so chatting never uses up someone's attempts.
     """
-    cleaned = re.sub(r"[\s\-_]", "", text)
+    cleaned = _code_part(text)
     if normalize_code(text) is not None:
         return True
     return (

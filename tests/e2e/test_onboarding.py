@@ -56,6 +56,19 @@ async def test_binds_by_typed_code_after_confirming_the_address(product: Product
     assert "301" in text_of(edited)
 
 
+async def test_a_code_typed_in_full_width_within_a_sentence_is_read(product: Product) -> None:
+    """Phones' Chinese keyboards often type full-width letters and digits, and people write
+    a sentence around what they were given."""
+    sim = product.sim
+    home = await _household(product, "3栋", "2单元", "502")
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in home.binding_code)
+    await sim.send(WANG, f"我的绑定码是：{full_width}")
+    confirm = await sim.wait_text(WANG, "这是您的家吗", "3栋 2单元 502")
+    await sim.press_button(WANG, WANG, confirm, "租户")
+    await sim.wait_text(WANG, "绑定成功", "3栋 2单元 502")
+    assert [m.bound_via for m in await _members(product, home.id)] == ["code"]
+
+
 async def test_binds_by_deep_link_in_chinese(product: Product) -> None:
     sim = product.sim
     home = await _household(product, "3栋", "2单元", "502")
