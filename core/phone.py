@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import phonenumbers
 
 
@@ -26,3 +29,17 @@ def mask_phone(e164: str) -> str:
     """'+8613800138000' -> '+86 138****8000', for showing to staff."""
     digits = e164[-11:]
     return f"{e164[:-11]} {digits[:3]}****{digits[-4:]}".strip()
+
+
+def looks_like_phone(text: str, default_region: str = "CN") -> bool:
+    """A message that is only a mobile number ('139 0000 0003', '+86-139…', full-width too),
+    or an international one written with its '+'. (Not any run of digits: dates and room
+    numbers are digits too.)"""
+    cleaned = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", text))
+    if not re.fullmatch(r"(?:\+?86)?1[3-9]\d{9}|\+\d{7,15}", cleaned):
+        return False
+    try:
+        normalize_phone(cleaned, default_region)
+    except ValueError:
+        return False
+    return True

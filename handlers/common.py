@@ -13,6 +13,7 @@ from bot.i18n import LANGUAGE_NAMES, LOCALES, Translator
 from bot.notices import RenderContext, Rendered, notices
 from bot.replies import Replier
 from bot.routing import Routes
+from core.phone import looks_like_phone
 from handlers.ui import BTN_HELP, BTN_LANGUAGE, Button, kind_of, menu_keyboard, private
 from services import identities
 from services.identities import Person
@@ -250,7 +251,13 @@ async def unknown_command(message: Message, person: Person, reply: Replier) -> N
 @fallback_router.message(private, F.text)
 async def not_understood(message: Message, person: Person, reply: Replier) -> None:
     """Text that no feature took (never echoed back: it may be long or private)."""
-    await reply("common.not_understood", kind=kind_of(person))
+    kind = kind_of(person)
+    if kind == "guest" and looks_like_phone(message.text or ""):
+        # Someone joining types the number they were asked for: only a shared contact is
+        # known to be the sender's own, so say which button, rather than "not understood".
+        await reply("binding.phone_typed")
+        return
+    await reply("common.not_understood", kind=kind)
 
 
 @fallback_router.message(private)

@@ -10,7 +10,7 @@ import pytest
 
 from core.formatting import format_fen, parse_yuan
 from core.logging import setup_logging
-from core.phone import mask_phone, normalize_phone
+from core.phone import looks_like_phone, mask_phone, normalize_phone
 from core.settings import SettingsError, load_settings
 
 
@@ -44,6 +44,18 @@ def test_phones_normalise_to_e164_with_china_as_default() -> None:
     assert mask_phone("+8613800138000") == "+86 138****8000"
     with pytest.raises(ValueError):
         normalize_phone("12")
+
+
+def test_a_message_that_is_only_a_phone_number_is_told_apart() -> None:
+    for typed in (
+        "13900000003",
+        "139 0000 0003",
+        "+86-139-0000-0003",
+        "".join(chr(ord(c) + 0xFEE0) for c in "13900000003"),
+    ):
+        assert looks_like_phone(typed), typed
+    for typed in ("P34GNC6C", "12", "楼道的灯坏了 13900000003", "2栋1单元302", "2026-12-07"):
+        assert not looks_like_phone(typed), typed
 
 
 def test_unknown_keys_and_bad_values_stop_start_up_naming_the_key(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -92,6 +92,18 @@ def render_phone_not_own(ctx: RenderContext) -> Rendered:
     )
 
 
+@notices.register("binding.phone_typed")
+def render_phone_typed(ctx: RenderContext) -> Rendered:
+    _ = ctx._
+    return Rendered(
+        _(
+            "To keep your home safe, your phone number has to come through the “Share my "
+            "phone number” button below: a typed number cannot be checked. Just tap the button."
+        ),
+        menu_keyboard(_, "guest"),
+    )
+
+
 @notices.register("binding.phone_invalid")
 def render_phone_invalid(ctx: RenderContext) -> Rendered:
     _ = ctx._

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from models import AuditEntry, ChatIdentity, Household, Resident, ResidentRole
+from models import (
+    AuditEntry,
+    BindingRequest,
+    ChatIdentity,
+    Household,
+    Resident,
+    ResidentRole,
+)
 from services.demo import DISPATCH_GROUP_ID
 from tests.e2e.conftest import Product
 from tests.e2e.harness import buttons, settled, text_of
@@ -67,6 +74,23 @@ async def test_a_code_typed_in_full_width_within_a_sentence_is_read(product: Pro
     await sim.press_button(WANG, WANG, confirm, "租户")
     await sim.wait_text(WANG, "绑定成功", "3栋 2单元 502")
     assert [m.bound_via for m in await _members(product, home.id)] == ["code"]
+
+
+async def test_a_typed_phone_number_is_pointed_to_the_share_button(product: Product) -> None:
+    """A typed number cannot be checked as the sender's own, so it binds nothing; the reply
+    says which button to use instead of "not understood"."""
+    sim = product.sim
+    await sim.send(WANG, "139 0000 0003")
+    told = await sim.wait_text(WANG, "分享我的手机号", "没法核实")
+    first_row = told["reply_markup"]["keyboard"][0]
+    assert [b["text"] for b in first_row] == ["📱 分享我的手机号"] and first_row[0][
+        "request_contact"
+    ]
+    await sim.send(ZHANG, "14672646214")  # on the roster, but typed: still only told
+    await sim.wait_text(ZHANG, "没法核实")
+    async with product.db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Resident)) == 0
+        assert await session.scalar(select(func.count()).select_from(BindingRequest)) == 0
 
 
 async def test_binds_by_deep_link_in_chinese(product: Product) -> None:
