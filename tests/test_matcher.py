@@ -20,6 +20,7 @@ from services.matcher import (
     REPAIR_CATEGORIES,
     Match,
     Row,
+    at_home,
     classify,
     held_out_split,
     looks_like_problem,
@@ -185,6 +186,35 @@ def test_emergencies_carry_the_urgent_hint(text: str, category: str) -> None:
 def test_ordinary_problems_are_not_urgent(text: str) -> None:
     assert not urgent_hint(text)
     assert not classify(text).urgent_hint
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "厨房水管漏水了",
+        "卫生间马桶堵了",
+        "楼上漏水到我家卧室",
+        "家裡陽台的窗戶關不上",  # traditional characters
+        "the tap in my kitchen drips",
+        "my bathroom light is out",
+    ],
+)
+def test_a_room_of_ones_home_puts_the_repair_at_home(text: str) -> None:
+    assert at_home(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼道的灯坏了，我家门口黑乎乎的",  # a shared place beside the home: asked
+        "屋顶漏水到我家",
+        "3栋电梯又坏了",
+        "水管漏水了",  # nowhere said
+        "the hallway light outside my flat is out",
+    ],
+)
+def test_a_shared_or_unnamed_place_is_left_to_ask(text: str) -> None:
+    assert not at_home(text)
 
 
 def test_an_emergency_the_model_does_not_know_still_is_one() -> None:

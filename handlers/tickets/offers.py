@@ -218,6 +218,7 @@ async def offer_for_text(
         "kind": match.kind,
         "category": match.category,
         "urgent_hint": match.urgent_hint,
+        "at_home": matcher.at_home(message.text or ""),
         "description": (message.text or "").strip()[: rules.DESCRIPTION_MAX],
         "media": (earlier or {}).get("media", []),  # a photo sent just before joins in
         "at": now.isoformat(),
@@ -261,6 +262,7 @@ async def offer_for_media(
         caption = (message.caption or "").strip()
         if caption and not offer.get("description"):
             offer["description"] = caption[: rules.DESCRIPTION_MAX]
+            offer["at_home"] = matcher.at_home(caption)
         await state.set_data({"offer": offer})
         await reply("ticket_offer.added")
         return
@@ -271,6 +273,7 @@ async def offer_for_media(
         "kind": match.kind if match and match.is_problem else "",
         "category": match.category if match and match.is_problem else None,
         "urgent_hint": bool(match and match.urgent_hint),
+        "at_home": matcher.at_home(caption),
         "description": caption[: rules.DESCRIPTION_MAX],
         "media": [item],
         "at": now.isoformat(),
@@ -317,5 +320,7 @@ async def answered_offer(
         prefill["category"] = offer["category"]
     if offer.get("description"):
         prefill["description"], prefill["described"] = offer["description"], True
+    if kind == TicketKind.repair and offer.get("at_home"):  # "厨房…": no need to ask where
+        prefill["location"] = "home"
     await begin(kind, person=person, reply=reply, state=state, settings=settings, prefill=prefill)
     await query.answer()

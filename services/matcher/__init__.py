@@ -52,7 +52,7 @@ from services.matcher.labels import (
     split_label,
 )
 from services.matcher.model import Model, rule_offsets, train
-from services.matcher.rules import urgent_category
+from services.matcher.rules import in_home, urgent_category
 from services.matcher.text import features, normalise
 
 DATA_FILE = "ticket_phrases.csv"
@@ -62,6 +62,12 @@ CSV_HEADER = ("text", "kind", "category", "lang")
 def urgent_hint(text: str) -> bool:
     """Whether the text mentions a gas smell, a flood, sparks/smoke, or someone trapped."""
     return urgent_category(normalise(text)) is not None
+
+
+def at_home(text: str) -> bool:
+    """Whether the words put the problem inside the person's own home (a kitchen, "我家"…)
+    and nowhere shared."""
+    return in_home(normalise(text))
 
 
 def read_rows(source: str | Iterable[str]) -> list[Row]:
@@ -133,6 +139,7 @@ __all__ = (
     "Match",
     "Model",
     "Row",
+    "at_home",
     "classify",
     "default_model",
     "features",

@@ -151,3 +151,22 @@ URGENT: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 def urgent_category(norm: str) -> str | None:
     return next((category for category, pattern in URGENT if pattern.search(norm)), None)
+
+
+# Where a repair is, when the words say so: a room of one's own home, and no shared place
+# beside it ("楼上漏水到我家卫生间" is at home; "屋顶漏水到我家" is asked). Then the form need
+# not ask "in your home or a public area?" (the summary shows it, with a button to change it).
+_IN_HOME = re.compile(
+    r"我家|家里|家中|屋里|室内|厨房|卫生间|洗手间|厕所|浴室|客厅|卧室|主卧|次卧|书房|阳台|"
+    r"\b(my|our) (flat|apartment|home|kitchen|bathroom|bedroom|balcony|toilet)\b|\bat home\b|"
+    r"\bin the (kitchen|bathroom|bedroom|living room)\b"
+)
+_SHARED_PLACE = re.compile(
+    r"楼道|走廊|楼梯|电梯|大堂|大厅|车库|停车|花园|绿化|草坪|小区|门口|单元门|大门|门禁|地下室|"
+    r"公共|外墙|楼顶|天台|屋顶|广场|垃圾|路灯|健身|"
+    r"\b(hallway|corridor|stair|lift|elevator|lobby|garage|parking|garden|gate|basement|roof)"
+)
+
+
+def in_home(norm: str) -> bool:
+    return bool(_IN_HOME.search(norm)) and not _SHARED_PLACE.search(norm)

@@ -247,17 +247,33 @@ async def test_a_typed_problem_is_offered_as_a_plumbing_repair(product: Product)
     await sim.send(ZHANG, "厨房水管漏水了")
     offer = await sim.wait_text(ZHANG, "水管/下水道报修", "物业服务中心")
     await press(sim, ZHANG, offer, OfferCb(action=OfferAction.repair).pack())
-    # the category is filled in and the words are the description: next is "where"
-    await ask_and_press(sim, ZHANG, wiz(WizAction.where, "home"))
+    # the category is filled in, the words are the description, and a kitchen is in her
+    # home: next are the photos
     await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))
     await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "normal"))
     await ask_and_press(sim, ZHANG, wiz(WizAction.window, "any"))
     summary = await sim.wait_text(ZHANG, "请核对您的报修内容", "厨房水管漏水了")
+    assert "位置：我家（金采小区 1栋 1单元 101）" in text_of(summary)
+    assert wiz(WizAction.edit, "where") in [d for _t, d in buttons(summary)]  # still changeable
     await press(sim, ZHANG, summary, wiz(WizAction.submit))
     receipt = await sim.wait_text(ZHANG, "工单号：BX-")
     assert "119" not in text_of(receipt)  # not urgent: no emergency advice
     ticket = await latest_ticket(product)
-    assert (ticket.category, ticket.description) == ("plumbing", "厨房水管漏水了")
+    assert (ticket.category, ticket.description, ticket.location) == (
+        "plumbing",
+        "厨房水管漏水了",
+        "home",
+    )
+    assert not any("问题在哪里" in text_of(m) for m in await sim.bot_messages(ZHANG))
+
+
+async def test_a_typed_problem_in_a_shared_place_is_asked_where(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    await sim.send(ZHANG, "楼道的灯坏了，我家门口黑乎乎的")  # her door, but in the stairwell
+    offer = await sim.wait_text(ZHANG, "报修", "物业服务中心")
+    await press(sim, ZHANG, offer, OfferCb(action=OfferAction.repair).pack())
+    await sim.wait_text(ZHANG, "问题在哪里")
 
 
 async def test_a_gas_smell_or_a_trapped_lift_gets_what_to_do_first(product: Product) -> None:
@@ -269,8 +285,7 @@ async def test_a_gas_smell_or_a_trapped_lift_gets_what_to_do_first(product: Prod
     assert "不要开关电灯和电器" in text_of(gas), text_of(gas)
     # reported as urgent, the receipt says it again: help is on its way, not there yet
     await press(sim, ZHANG, gas, OfferCb(action=OfferAction.repair).pack())
-    await ask_and_press(sim, ZHANG, wiz(WizAction.where, "home"))
-    await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))  # "家里": not asked where
     await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "urgent"))
     # no visit time to pick: someone comes at once
     summary = await sim.wait_text(ZHANG, "请核对您的报修内容", "上门时间：尽快（紧急）")
