@@ -88,7 +88,8 @@ def render_help(ctx: RenderContext) -> Rendered:
         lines += [
             _(
                 "• “My home” shows your address and who else is in your household. "
-                "Owners can invite family with the home's code and remove members."
+                "Owners can invite family with the home's code, give the home a new code, and "
+                "remove members."
             ),
             _(
                 "• “Repair” reports something broken, “Complaint” tells the property office "
