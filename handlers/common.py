@@ -16,6 +16,7 @@ from bot.routing import Routes
 from core.phone import looks_like_phone
 from handlers.ui import BTN_HELP, BTN_LANGUAGE, Button, kind_of, menu_keyboard, private
 from services import identities
+from services.households import shared_hotline
 from services.identities import Person
 
 
@@ -199,10 +200,15 @@ async def show_menu(message: Message, person: Person, reply: Replier) -> None:
 
 @router.message(private, Command("help"))
 @router.message(private, Button(BTN_HELP))
-async def show_help(message: Message, person: Person, reply: Replier) -> None:
+async def show_help(
+    message: Message, person: Person, reply: Replier, session: AsyncSession
+) -> None:
     """Explain, in plain words, what this person can do."""
-    community = person.resident.household.building.community if person.resident else None
-    await reply("help", kind=kind_of(person), hotline=community.hotline if community else None)
+    if person.resident is not None:
+        hotline = person.resident.household.building.community.hotline
+    else:  # not joined yet: the office's number if there is only one to give
+        hotline = await shared_hotline(session)
+    await reply("help", kind=kind_of(person), hotline=hotline)
 
 
 @router.message(private, Command("lang"))

@@ -233,6 +233,17 @@ def estate_zone(community: Community | None, default: ZoneInfo) -> ZoneInfo:
     return ZoneInfo(community.timezone) if community and community.timezone else default
 
 
+async def shared_hotline(session: AsyncSession) -> str | None:
+    """The property office's phone when every estate here gives the same one: for someone
+    whose estate is not known yet (not joined), whom help tells to call the office."""
+    hotlines = list(
+        await session.scalars(
+            select(Community.hotline).where(Community.hotline != "").distinct().limit(2)
+        )
+    )
+    return hotlines[0] if len(hotlines) == 1 else None
+
+
 async def community_for(session: AsyncSession, name: str, now: datetime) -> Community:
     community = await session.scalar(select(Community).where(Community.name == name))
     if community is None:

@@ -276,11 +276,11 @@ def render_request(ctx: RenderContext) -> Rendered:
 @notices.register("binding.rejected")
 def render_rejected(ctx: RenderContext) -> Rendered:
     _ = ctx._
-    return Rendered(
-        _(
-            "Sorry, the property office could not confirm that you live at {address}. "
-            "Please call the office, or ask the home's owner for the binding code.",
-            address=address_text(_, ctx.data),
-        ),
-        menu_keyboard(_, "guest"),
+    text = _(
+        "Sorry, the property office could not confirm that you live at {address}. "
+        "Please call the office, or ask the home's owner for the binding code.",
+        address=address_text(_, ctx.data),
     )
+    if ctx.data.get("hotline"):
+        text += "\n" + _("Property office hotline: {hotline}", hotline=ctx.data["hotline"])
+    return Rendered(text, menu_keyboard(_, "guest"))

@@ -212,7 +212,11 @@ async def decide_request(
             to=recipient_of(request.identity),
             notice="binding.rejected",
             now=now,
-            data=address_of(request.household),
+            # told to call the office: with its number, as they will not have it at hand
+            data={
+                **address_of(request.household),
+                "hotline": request.household.building.community.hotline or "",
+            },
         )
     return request
 

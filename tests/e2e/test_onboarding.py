@@ -8,6 +8,7 @@ from models import (
     AuditEntry,
     BindingRequest,
     ChatIdentity,
+    Community,
     Household,
     Resident,
     ResidentRole,
@@ -93,6 +94,28 @@ async def test_a_typed_phone_number_is_pointed_to_the_share_button(product: Prod
         assert await session.scalar(select(func.count()).select_from(BindingRequest)) == 0
 
 
+async def test_help_before_joining_gives_the_offices_number_when_there_is_one(
+    product: Product,
+) -> None:
+    sim = product.sim
+    await sim.send(WANG, "/help")
+    helped = await sim.wait_text(WANG, "邻里使用说明")
+    assert "物业服务中心电话：0571-8888 6666" in text_of(helped), text_of(helped)
+
+    async with product.db.sessions() as session:  # a second estate, with its own office
+        session.add(
+            Community(
+                name="银湖苑", hotline="0571-6666 8888", created_at=product.runtime.clock.now()
+            )
+        )
+        await session.commit()
+    await sim.send(WANG, "❓ 帮助")
+    helped = await sim.wait_for(
+        WANG, lambda m: "邻里使用说明" in text_of(m) and m["message_id"] > helped["message_id"]
+    )
+    assert "物业服务中心电话" not in text_of(helped)  # which one is hers is not known yet
+
+
 async def test_binds_by_deep_link_in_chinese(product: Product) -> None:
     sim = product.sim
     home = await _household(product, "3栋", "2单元", "502")
@@ -151,6 +174,31 @@ async def test_unknown_phone_asks_staff_and_the_dispatcher_approves(product: Pro
     await sim.send(WANG, "楼道的灯坏了")
     offer = await sim.wait_text(WANG, "听起来是电路/照明报修。要帮您报给物业服务中心吗")
     assert buttons(offer)
+
+
+async def test_a_rejected_request_is_told_with_the_offices_number(product: Product) -> None:
+    """Told to call the office, she is given its number: she will not have it at hand."""
+    sim = product.sim
+    await sim.share_contact(WANG)
+    await sim.press_button(WANG, WANG, await sim.wait_text(WANG, "管家"), "4栋")
+    unit = await sim.wait_for(WANG, lambda m: any("2单元" in t for t, _ in buttons(m)))
+    await sim.press_button(WANG, WANG, unit, "2单元")
+    room = await sim.wait_for(WANG, lambda m: any(t == "302" for t, _ in buttons(m)))
+    await sim.press_button(WANG, WANG, room, "302")
+    role = await sim.wait_for(WANG, lambda m: any("租户" in t for t, _ in buttons(m)))
+    await sim.press_button(WANG, WANG, role, "租户")
+    alert = await sim.wait_text(GROUP, "4栋 2单元 302")
+
+    await sim.press_button(DISPATCHER, GROUP, alert, "驳回")
+    told = await sim.wait_text(WANG, "无法确认您住在 金采小区 4栋 2单元 302")
+    assert "物业服务中心电话：0571-8888 6666" in text_of(told), text_of(told)
+    assert [b["text"] for b in told["reply_markup"]["keyboard"][0]] == ["📱 分享我的手机号"]
+    await sim.wait_for(
+        GROUP,
+        lambda m: m["message_id"] == alert["message_id"] and "已由 刘调度 驳回" in text_of(m),
+    )
+    home = await _household(product, "4栋", "2单元", "302")
+    assert await _members(product, home.id) == []
 
 
 async def test_wrong_and_rotated_codes_are_refused_and_three_tries_lock_entry(
