@@ -31,6 +31,7 @@ from handlers import (
     groups,
     household,
     leaving,
+    membership,
     notices,
     onboarding,
     tickets,
@@ -146,7 +147,8 @@ def build_dispatcher(
                 tickets.mine.router,  # /tickets, a ticket's page, cancel/reopen/messages
                 tickets.rate.router,  # stars, then an optional comment
                 tickets.offers.router,  # typed problems, lone photos/voice → offer a report
-                common.fallback_router,  # last: answers whatever nobody else took
+                common.fallback_router,  # answers whatever nobody else took in private
+                membership.router,  # groups that are not ours; a person blocking the bot
             ],
         )
     )

@@ -37,6 +37,9 @@ class Routes:
     def callback_query(self, *filters: Any) -> Callable[[Handler], Handler]:
         return self._on("callback_query", filters)
 
+    def my_chat_member(self, *filters: Any) -> Callable[[Handler], Handler]:
+        return self._on("my_chat_member", filters)
+
     def errors(self, *filters: Any) -> Callable[[Handler], Handler]:
         return self._on("errors", filters)
 

@@ -165,6 +165,20 @@ async def migrate_group(
     return True
 
 
+async def is_staff_group(
+    session: AsyncSession, *, chat_id: str, channel: str = "telegram"
+) -> bool:
+    """Whether the chat is one of the active staff groups."""
+    found = await session.scalar(
+        select(StaffGroup.id).where(
+            StaffGroup.channel == channel,
+            StaffGroup.chat_id == chat_id,
+            StaffGroup.active.is_(True),
+        )
+    )
+    return found is not None
+
+
 async def learn_forum(
     session: AsyncSession, *, chat_id: str, is_forum: bool, channel: str = "telegram"
 ) -> None:
