@@ -106,6 +106,15 @@ def render_help(ctx: RenderContext) -> Rendered:
     hotline = ctx.data.get("hotline")
     if hotline:
         lines.append(_("Property office hotline: {hotline}", hotline=hotline))
+    if kind == "guest" and ctx.data.get("user_id"):  # what `linli staff add` asks for
+        lines += [
+            "",
+            _(
+                "Property staff: give this number to your administrator to get your staff "
+                "account: {user_id}",
+                user_id=ctx.data["user_id"],
+            ),
+        ]
     return Rendered("\n".join(lines), menu_keyboard(_, kind))
 
 
@@ -208,7 +217,8 @@ async def show_help(
         hotline = person.resident.household.building.community.hotline
     else:  # not joined yet: the office's number if there is only one to give
         hotline = await shared_hotline(session)
-    await reply("help", kind=kind_of(person), hotline=hotline)
+    user = message.from_user
+    await reply("help", kind=kind_of(person), hotline=hotline, user_id=user.id if user else None)
 
 
 @router.message(private, Command("lang"))

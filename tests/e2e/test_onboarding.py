@@ -101,6 +101,8 @@ async def test_help_before_joining_gives_the_offices_number_when_there_is_one(
     await sim.send(WANG, "/help")
     helped = await sim.wait_text(WANG, "邻里使用说明")
     assert "物业服务中心电话：0571-8888 6666" in text_of(helped), text_of(helped)
+    # what `linli staff add --telegram-id` needs, for a new member of staff
+    assert f"请把这个编号告诉管理员：{WANG}" in text_of(helped)
 
     async with product.db.sessions() as session:  # a second estate, with its own office
         session.add(
