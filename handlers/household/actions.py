@@ -122,14 +122,13 @@ async def remove(
     except DomainError as exc:
         await query.answer(error_text(_, exc.key, exc.data), show_alert=True)
         return
-    if isinstance(query.message, Message):
-        await reply.edit(
-            query.message.message_id,
-            "household.member_removed",
-            name=removed.resident.name,
-            code=removed.new_code,
-        )
-    await query.answer("✓")
+    await _done(
+        query,
+        reply,
+        "household.member_removed",
+        name=removed.resident.name,
+        code=removed.new_code,
+    )
 
 
 @router.callback_query(HomeCb.filter(F.action == HomeAction.ask_renew))
@@ -168,8 +167,13 @@ async def renew(
     except DomainError as exc:
         await query.answer(error_text(_, exc.key, exc.data), show_alert=True)
         return
+    await _done(query, reply, "household.code_renewed", code=code)
+
+
+async def _done(query: CallbackQuery, reply: Replier, notice: str, **data: Any) -> None:
+    """The confirmation that was pressed now says what was done."""
     if isinstance(query.message, Message):
-        await reply.edit(query.message.message_id, "household.code_renewed", code=code)
+        await reply.edit(query.message.message_id, notice, **data)
     await query.answer("✓")
 
 

@@ -89,30 +89,32 @@ def _contacts(_: Translator, data: dict[str, Any]) -> list[str]:
     return ["", *lines] if lines else []
 
 
-@notices.register("household.confirm_remove")
-def render_confirm_remove(ctx: RenderContext) -> Rendered:
-    _ = ctx._
-    rid = ctx.data["resident_id"]
-    markup = InlineKeyboardMarkup(
+def _confirm(yes: str, action: HomeAction, no: str, resident_id: int) -> InlineKeyboardMarkup:
+    """Yes (does `action`) and No (changes nothing), side by side."""
+    return InlineKeyboardMarkup(
         inline_keyboard=[
             [
                 InlineKeyboardButton(
-                    text=_("Yes, remove"),
-                    callback_data=HomeCb(action=HomeAction.remove, resident_id=rid).pack(),
+                    text=yes, callback_data=HomeCb(action=action, resident_id=resident_id).pack()
                 ),
                 InlineKeyboardButton(
-                    text=_("No, keep"),
-                    callback_data=HomeCb(action=HomeAction.keep, resident_id=rid).pack(),
+                    text=no,
+                    callback_data=HomeCb(action=HomeAction.keep, resident_id=resident_id).pack(),
                 ),
             ]
         ]
     )
+
+
+@notices.register("household.confirm_remove")
+def render_confirm_remove(ctx: RenderContext) -> Rendered:
+    _ = ctx._
     return Rendered(
         _(
             "Remove {name} from your home? They will no longer see its information.",
             name=ctx.data.get("name") or "—",
         ),
-        markup,
+        _confirm(_("Yes, remove"), HomeAction.remove, _("No, keep"), ctx.data["resident_id"]),
     )
 
 
@@ -155,21 +157,6 @@ def render_member_removed(ctx: RenderContext) -> Rendered:
 @notices.register("household.confirm_renew")
 def render_confirm_renew(ctx: RenderContext) -> Rendered:
     _ = ctx._
-    rid = ctx.data["resident_id"]
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("Yes, a new code"),
-                    callback_data=HomeCb(action=HomeAction.renew, resident_id=rid).pack(),
-                ),
-                InlineKeyboardButton(
-                    text=_("No, keep it"),
-                    callback_data=HomeCb(action=HomeAction.keep, resident_id=rid).pack(),
-                ),
-            ]
-        ]
-    )
     return Rendered(
         _(
             "Give {address} a new binding code? The code {code} will stop working at once; "
@@ -177,7 +164,9 @@ def render_confirm_renew(ctx: RenderContext) -> Rendered:
             address=address_text(_, ctx.data),
             code=ctx.data["code"],
         ),
-        markup,
+        _confirm(
+            _("Yes, a new code"), HomeAction.renew, _("No, keep it"), ctx.data["resident_id"]
+        ),
     )
 
 

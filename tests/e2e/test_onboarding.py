@@ -15,7 +15,7 @@ from models import (
 )
 from services.demo import DISPATCH_GROUP_ID
 from tests.e2e.conftest import Product
-from tests.e2e.harness import buttons, settled, text_of
+from tests.e2e.harness import Message, Sim, buttons, settled, text_of
 
 ZHANG, LI, WANG = 10001, 10002, 10003  # roster owner, has a code (English), not on roster
 DISPATCHER, STEWARD = 900002, 900003
@@ -41,6 +41,21 @@ async def _members(product: Product, household_id: int) -> list[Resident]:
             )
         )
         return list(rows)
+
+
+async def _ask_to_join(sim: Sim, building: str, unit: str, room: str, role: str) -> Message:
+    """王女士 (not on the roster) shares her phone and asks to join a home as `role`; returns
+    the request's alert in the dispatch group."""
+    await sim.share_contact(WANG)
+    await sim.press_button(WANG, WANG, await sim.wait_text(WANG, "管家"), building)
+    unit_question = await sim.wait_for(WANG, lambda m: any(unit in t for t, _ in buttons(m)))
+    await sim.press_button(WANG, WANG, unit_question, unit)
+    rooms = await sim.wait_for(WANG, lambda m: any(t == room for t, _ in buttons(m)))
+    await sim.press_button(WANG, WANG, rooms, room)
+    roles = await sim.wait_for(WANG, lambda m: any(role in t for t, _ in buttons(m)))
+    await sim.press_button(WANG, WANG, roles, role)
+    await sim.wait_text(WANG, f"{building} {unit} {room}", "物业")
+    return await sim.wait_text(GROUP, f"{building} {unit} {room}")
 
 
 async def test_binds_by_typed_code_after_confirming_the_address(product: Product) -> None:
@@ -140,18 +155,7 @@ async def test_binds_by_own_phone_on_the_roster(product: Product) -> None:
 
 async def test_unknown_phone_asks_staff_and_the_dispatcher_approves(product: Product) -> None:
     sim = product.sim
-    await sim.share_contact(WANG)
-    building = await sim.wait_text(WANG, "管家")
-    await sim.press_button(WANG, WANG, building, "4栋")
-    unit = await sim.wait_for(WANG, lambda m: any("2单元" in t for t, _ in buttons(m)))
-    await sim.press_button(WANG, WANG, unit, "2单元")
-    room = await sim.wait_for(WANG, lambda m: any(t == "302" for t, _ in buttons(m)))
-    await sim.press_button(WANG, WANG, room, "302")
-    role = await sim.wait_for(WANG, lambda m: any("租户" in t for t, _ in buttons(m)))
-    await sim.press_button(WANG, WANG, role, "租户")
-    await sim.wait_text(WANG, "4栋 2单元 302", "物业")
-
-    alert = await sim.wait_text(GROUP, "4栋 2单元 302")
+    alert = await _ask_to_join(sim, "4栋", "2单元", "302", "租户")
     assert "+86 139****0003" in text_of(alert)  # staff see a masked phone
     home = await _household(product, "4栋", "2单元", "302")
     assert await _members(product, home.id) == []
@@ -181,15 +185,7 @@ async def test_unknown_phone_asks_staff_and_the_dispatcher_approves(product: Pro
 async def test_a_rejected_request_is_told_with_the_offices_number(product: Product) -> None:
     """Told to call the office, she is given its number: she will not have it at hand."""
     sim = product.sim
-    await sim.share_contact(WANG)
-    await sim.press_button(WANG, WANG, await sim.wait_text(WANG, "管家"), "4栋")
-    unit = await sim.wait_for(WANG, lambda m: any("2单元" in t for t, _ in buttons(m)))
-    await sim.press_button(WANG, WANG, unit, "2单元")
-    room = await sim.wait_for(WANG, lambda m: any(t == "302" for t, _ in buttons(m)))
-    await sim.press_button(WANG, WANG, room, "302")
-    role = await sim.wait_for(WANG, lambda m: any("租户" in t for t, _ in buttons(m)))
-    await sim.press_button(WANG, WANG, role, "租户")
-    alert = await sim.wait_text(GROUP, "4栋 2单元 302")
+    alert = await _ask_to_join(sim, "4栋", "2单元", "302", "租户")
 
     await sim.press_button(DISPATCHER, GROUP, alert, "驳回")
     told = await sim.wait_text(WANG, "无法确认您住在 金采小区 4栋 2单元 302")
@@ -288,16 +284,7 @@ async def test_removing_a_member_bound_by_staff_approval_keeps_the_code(
 async def _approved_into_zhangs_home(product: Product) -> None:
     """王女士 (not on the roster) asks to join 1栋1单元101 as family; the dispatcher approves."""
     sim = product.sim
-    await sim.share_contact(WANG)
-    picker = await sim.wait_text(WANG, "管家")
-    await sim.press_button(WANG, WANG, picker, "1栋")
-    unit = await sim.wait_for(WANG, lambda m: any("1单元" in t for t, _ in buttons(m)))
-    await sim.press_button(WANG, WANG, unit, "1单元")
-    room = await sim.wait_for(WANG, lambda m: any(t == "101" for t, _ in buttons(m)))
-    await sim.press_button(WANG, WANG, room, "101")
-    role = await sim.wait_for(WANG, lambda m: any("家庭成员" in t for t, _ in buttons(m)))
-    await sim.press_button(WANG, WANG, role, "家庭成员")
-    alert = await sim.wait_text(GROUP, "1栋 1单元 101")
+    alert = await _ask_to_join(sim, "1栋", "1单元", "101", "家庭成员")
     await sim.press_button(DISPATCHER, GROUP, alert, "通过")
     await sim.wait_text(WANG, "绑定成功")
 
