@@ -161,6 +161,10 @@ ERRORS: dict[str, str] = {
         "That binding code is not right. Please check it and try again "
         "({left} tries left this hour)."
     ),
+    "binding.code_replaced": N_(
+        "That binding code has been replaced by a new one. Please ask the home's owner or the "
+        "property office for the new code ({left} tries left this hour)."
+    ),
     "binding.code_locked": N_(
         "Too many wrong codes. For your safety, code entry is paused; "
         "please try again in {minutes} minutes, or share your phone number."

@@ -4,7 +4,7 @@ from models.api import ApiToken
 from models.audit import AuditEntry
 from models.base import Base
 from models.broadcast import Broadcast, BroadcastAck, BroadcastStatus, DeliveryWorker
-from models.community import Building, Community, Household
+from models.community import Building, Community, Household, RetiredCode
 from models.messaging import (
     PRIORITY,
     FsmRecord,
@@ -62,6 +62,7 @@ __all__ = [
     "RequestStatus",
     "Resident",
     "ResidentRole",
+    "RetiredCode",
     "Staff",
     "StaffGroup",
     "StaffRole",

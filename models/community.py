@@ -53,3 +53,16 @@ class Household(IdMixin, Base):
     code_issued_at: Mapped[datetime]
 
     building: Mapped[Building] = relationship()
+
+
+class RetiredCode(IdMixin, Base):
+    """A binding code its household no longer has (a new one was issued), so that someone
+    who types it is told it was replaced, not that they mistyped it."""
+
+    __tablename__ = "retired_codes"
+
+    code: Mapped[str] = mapped_column(String(16), index=True)
+    household_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    retired_at: Mapped[datetime]

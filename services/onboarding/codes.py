@@ -18,6 +18,7 @@ from models import (
     Household,
     Resident,
     ResidentRole,
+    RetiredCode,
     Staff,
 )
 from services import audit
@@ -146,6 +147,9 @@ async def check_code(
         left = attempts_per_hour - len(failures) - 1
         if left <= 0:
             raise DomainError("binding.code_locked", minutes=60)
+        if code is not None and await _was_replaced(session, code):
+            # Typing it again will not help: the new code has to be asked for.
+            raise DomainError("binding.code_replaced", left=left)
         raise DomainError("binding.code_wrong", left=left)
     session.add(CodeAttempt(identity_id=identity.id, at=now, success=True))
     assert code is not None
@@ -200,6 +204,9 @@ async def rotate_code(
             outcome="refused",
         )
         raise NotAllowed("staff.not_allowed")
+    session.add(
+        RetiredCode(code=household.binding_code, household_id=household.id, retired_at=now)
+    )
     household.binding_code = await unique_code(session)
     household.code_issued_at = now
     audit.record(
@@ -212,6 +219,11 @@ async def rotate_code(
         subject_id=household.id,
     )
     return household.binding_code
+
+
+async def _was_replaced(session: AsyncSession, code: str) -> bool:
+    found = await session.scalar(select(RetiredCode.id).where(RetiredCode.code == code).limit(1))
+    return found is not None
 
 
 async def unique_code(session: AsyncSession) -> str:

@@ -213,8 +213,9 @@ async def test_wrong_and_rotated_codes_are_refused_and_three_tries_lock_entry(
         )
         await session.commit()
 
-    await sim.send(LI, old_code)
-    await sim.wait_text(LI, "not right", "2 tries left")
+    await sim.send(LI, old_code)  # replaced, not mistyped: told to ask for the new one
+    replaced = await sim.wait_text(LI, "replaced by a new one", "2 tries left")
+    assert "ask the home's owner or the property office" in text_of(replaced)
     await sim.send(LI, "ZZZZ9999")
     await sim.wait_text(LI, "not right", "1 tries left")
     await sim.send(LI, "QQQQ8888")
@@ -259,7 +260,7 @@ async def test_owner_hears_of_a_new_member_and_can_remove_them(product: Product)
     assert f"{new_code}" in text_of(removed) and f"start={new_code}" in text_of(removed)
     assert home.binding_code not in text_of(removed)
     await sim.send(LI, f"/start {home.binding_code}")
-    await sim.wait_text(LI, "not right", "2 tries left")
+    await sim.wait_text(LI, "replaced by a new one", "2 tries left")
     assert [m.role for m in await _members(product, home.id)] == [ResidentRole.owner]
 
 
@@ -344,7 +345,7 @@ async def test_an_owner_gives_the_home_a_new_code_and_no_one_else_can(product: P
         ResidentRole.family,
     }  # everyone already in stays
     await sim.send(WANG, home.binding_code)  # the old code is refused
-    await sim.wait_text(WANG, "绑定码不对", "还能试2次")
+    await sim.wait_text(WANG, "这个绑定码已经换成新的了", "还能试2次")
     await sim.send(WANG, new_code)  # the new one works
     await sim.wait_text(WANG, "这是您的家吗", "1栋 1单元 101")
 
