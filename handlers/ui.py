@@ -11,7 +11,6 @@ from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
 
 from bot.i18n import LOCALES, N_, Catalogue, Translator
 from bot.notices import RenderContext, Rendered, notices
-from models import StaffRole
 from services.identities import Person
 
 # Main-menu buttons. Pressing one sends its text, so handlers match every language's text.
@@ -47,18 +46,8 @@ ROLE_AS = {
 
 
 def kind_of(person: Person | None) -> str:
-    """'resident' (bound to a household), 'manager' (staff who may send announcements),
-    'staff', or 'guest' (neither yet)."""
-    if person is None:
-        return "guest"
-    if person.resident is not None:
-        return "resident"
-    if person.staff is None:
-        return "guest"
-    return "manager" if person.staff.role in MANAGERS else "staff"
-
-
-MANAGERS = frozenset({StaffRole.manager, StaffRole.admin})
+    """Which menu the person gets (services.identities.Person.kind; 'guest' for nobody)."""
+    return "guest" if person is None else person.kind
 
 
 @functools.lru_cache(maxsize=32)

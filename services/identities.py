@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from models import Building, ChatIdentity, Household, Resident, Staff
+from models import Building, ChatIdentity, Household, Resident, Staff, StaffRole
 from models.community import Community
 from models.prepared import Entities, Prepared
 
@@ -36,6 +36,19 @@ class Person:
             if residency.household_id == chosen:
                 return residency
         return self.residencies[0] if self.residencies else None
+
+    @property
+    def kind(self) -> str:
+        """What this person can do, which their menu shows: 'resident' (linked to a home),
+        'manager' (staff who may send announcements), 'staff', or 'guest' (neither yet)."""
+        if self.resident is not None:
+            return "resident"
+        if self.staff is None:
+            return "guest"
+        return "manager" if self.staff.role in MANAGERS else "staff"
+
+
+MANAGERS = frozenset({StaffRole.manager, StaffRole.admin})
 
 
 # The entities of `person_query()`, in its column order.

@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import Translator
 from bot.notices import RenderContext, Rendered, notices
 from handlers.household.common import HomeAction, HomeCb
-from handlers.ui import ROLE_AS, ROLE_NAMES, address_text
+from handlers.ui import ROLE_AS, ROLE_NAMES, address_text, menu_keyboard
 
 
 @notices.register("household.overview")
@@ -188,5 +188,6 @@ def render_you_were_removed(ctx: RenderContext) -> Rendered:
             "You are no longer linked to {address}. If this is a mistake, please contact the "
             "home's owner or the property office.",
             address=address_text(_, ctx.data),
-        )
+        ),
+        menu_keyboard(_, ctx.data.get("kind", "guest")),  # the old home's buttons go
     )

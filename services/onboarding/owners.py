@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from models import Building, ChatIdentity, Household, Resident, ResidentRole
 from services import audit, outbox
 from services.errors import DomainError, NotAllowed
-from services.identities import Person, address_of
+from services.identities import Person, address_of, load_person
 from services.onboarding.codes import rotate_code
 from services.onboarding.homes import recipient_of
 
@@ -76,12 +76,15 @@ async def remove_member(
         subject_type="resident",
         subject_id=target.id,
     )
+    await session.flush()
+    left = await load_person(session, target.identity)  # with the homes they still have
     await outbox.enqueue(
         session,
         to=recipient_of(target.identity),
         notice="household.you_were_removed",
         now=now,
-        data=address_of(target.household),
+        # their menu changes with it: a newcomer's, unless they have another home or a job
+        data={**address_of(target.household), "kind": left.kind},
     )
     new_code = None
     if target.bound_via == "code":

@@ -249,8 +249,10 @@ async def test_owner_hears_of_a_new_member_and_can_remove_them(product: Product)
     await sim.press_button(ZHANG, ZHANG, joined, "我不认识此人")
     ask = await sim.wait_text(ZHANG, "确定把 Mr Li")
     await sim.press_button(ZHANG, ZHANG, ask, "是的，移除")
-    await sim.wait_text(LI, "no longer linked")
+    gone = await sim.wait_text(LI, "no longer linked")
     assert [m.role for m in await _members(product, home.id)] == [ResidentRole.owner]
+    # his menu is a newcomer's again: the home's buttons would lead nowhere
+    assert [b["text"] for b in gone["reply_markup"]["keyboard"][0]] == ["📱 Share my phone number"]
 
     # He came in with the code, so the code went with him: the owner is given the new one,
     # and the old one no longer lets him back in.
