@@ -197,6 +197,8 @@ def test_ordinary_problems_are_not_urgent(text: str) -> None:
         "家裡陽台的窗戶關不上",  # traditional characters
         "the tap in my kitchen drips",
         "my bathroom light is out",
+        "The kitchen tap has been leaking since this morning",  # a room of a home, bare
+        "the shower drain in the bathroom is blocked",
     ],
 )
 def test_a_room_of_ones_home_puts_the_repair_at_home(text: str) -> None:
@@ -211,6 +213,8 @@ def test_a_room_of_ones_home_puts_the_repair_at_home(text: str) -> None:
         "3栋电梯又坏了",
         "水管漏水了",  # nowhere said
         "the hallway light outside my flat is out",
+        "the tap in the clubhouse kitchen is broken",
+        "the public toilet by the gym is blocked",
     ],
 )
 def test_a_shared_or_unnamed_place_is_left_to_ask(text: str) -> None:

@@ -158,13 +158,14 @@ def urgent_category(norm: str) -> str | None:
 # not ask "in your home or a public area?" (the summary shows it, with a button to change it).
 _IN_HOME = re.compile(
     r"我家|家里|家中|屋里|室内|厨房|卫生间|洗手间|厕所|浴室|客厅|卧室|主卧|次卧|书房|阳台|"
-    r"\b(my|our) (flat|apartment|home|kitchen|bathroom|bedroom|balcony|toilet)\b|\bat home\b|"
-    r"\bin the (kitchen|bathroom|bedroom|living room)\b"
+    r"\b(my|our) (flat|apartment|home|house|unit|place|room|toilet)\b|\bat home\b|"
+    r"\b(kitchen|bathroom|bedroom|living room|balcony|en-?suite|shower)s?\b"
 )
 _SHARED_PLACE = re.compile(
     r"楼道|走廊|楼梯|电梯|大堂|大厅|车库|停车|花园|绿化|草坪|小区|门口|单元门|大门|门禁|地下室|"
     r"公共|外墙|楼顶|天台|屋顶|广场|垃圾|路灯|健身|"
-    r"\b(hallway|corridor|stair|lift|elevator|lobby|garage|parking|garden|gate|basement|roof)"
+    r"\b(hallway|corridor|stair|lift|elevator|lobby|garage|parking|garden|gate|basement|roof|"
+    r"public|shared|communal|clubhouse|playground|gym)"
 )
 
 
