@@ -16,7 +16,7 @@ from bot.routing import Routes
 from core.phone import looks_like_phone
 from handlers.ui import BTN_HELP, BTN_LANGUAGE, Button, kind_of, menu_keyboard, private
 from services import identities
-from services.households import shared_hotline
+from services.households import office_hotline
 from services.identities import Person
 
 
@@ -181,6 +181,10 @@ def render_not_understood(ctx: RenderContext) -> Rendered:
         )
     else:
         text = _("I didn't understand that. Please use the buttons below, or type /help.")
+    if ctx.data.get("hotline"):
+        text += "\n" + _(
+            "For anything else, call the property office: {hotline}", hotline=ctx.data["hotline"]
+        )
     return Rendered(text, menu_keyboard(_, kind))
 
 
@@ -213,10 +217,7 @@ async def show_help(
     message: Message, person: Person, reply: Replier, session: AsyncSession
 ) -> None:
     """Explain, in plain words, what this person can do."""
-    if person.resident is not None:
-        hotline = person.resident.household.building.community.hotline
-    else:  # not joined yet: the office's number if there is only one to give
-        hotline = await shared_hotline(session)
+    hotline = await office_hotline(session, person)
     user = message.from_user
     await reply("help", kind=kind_of(person), hotline=hotline, user_id=user.id if user else None)
 
@@ -266,15 +267,18 @@ async def unknown_command(message: Message, person: Person, reply: Replier) -> N
 
 
 @fallback_router.message(private, F.text)
-async def not_understood(message: Message, person: Person, reply: Replier) -> None:
-    """Text that no feature took (never echoed back: it may be long or private)."""
+async def not_understood(
+    message: Message, person: Person, reply: Replier, session: AsyncSession
+) -> None:
+    """Text that no feature took (never echoed back: it may be long or private). Often a
+    question the bot cannot answer (a bill, a parcel): the office's number goes with it."""
     kind = kind_of(person)
     if kind == "guest" and looks_like_phone(message.text or ""):
         # Someone joining types the number they were asked for: only a shared contact is
         # known to be the sender's own, so say which button, rather than "not understood".
         await reply("binding.phone_typed")
         return
-    await reply("common.not_understood", kind=kind)
+    await reply("common.not_understood", kind=kind, hotline=await office_hotline(session, person))
 
 
 @fallback_router.message(private)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from core.phone import normalize_phone
 from models import Building, Community, Household
 from services import audit
+from services.identities import Person
 from services.onboarding import unique_code
 
 HOUSEHOLD_COLUMNS = ("community", "building", "unit", "room", "owner_name", "phone", "area_m2")
@@ -231,6 +232,14 @@ async def import_households(
 def estate_zone(community: Community | None, default: ZoneInfo) -> ZoneInfo:
     """The estate's own time zone when it has one, else the configured one (`timezone`)."""
     return ZoneInfo(community.timezone) if community and community.timezone else default
+
+
+async def office_hotline(session: AsyncSession, person: Person) -> str | None:
+    """The property office's phone to give this person: their own estate's once they have
+    joined, else the one every estate here shares (see shared_hotline)."""
+    if person.resident is not None:
+        return person.resident.household.building.community.hotline or None
+    return await shared_hotline(session)
 
 
 async def shared_hotline(session: AsyncSession) -> str | None:

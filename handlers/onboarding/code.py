@@ -17,6 +17,7 @@ from handlers.ui import BTN_ENTER_CODE, Button, error_text, kind_of, private
 from models import ResidentRole
 from services import onboarding
 from services.errors import DomainError
+from services.households import office_hotline
 from services.identities import Person
 
 
@@ -62,7 +63,8 @@ async def typed_code(
 ) -> None:
     """Something code-shaped typed by someone with no home yet (or a new code for another home)."""
     if onboarding.normalize_code(message.text or "") is None and person.resident is not None:
-        await reply("common.not_understood", kind=kind_of(person))
+        hotline = await office_hotline(session, person)
+        await reply("common.not_understood", kind=kind_of(person), hotline=hotline)
         return
     await _try_code(message.text or "", person, reply, state, session, clock, settings)
 

@@ -102,6 +102,19 @@ async def test_webhook_without_the_right_secret_is_refused_and_changes_nothing(
     assert await _count(product, BindingRequest) == 0
 
 
+async def test_a_question_the_bot_cannot_answer_gives_the_offices_number(
+    product: Product,
+) -> None:
+    """A resident asks what no button does (a bill, here): not understood, and the number
+    of their own estate's office to ask a person instead."""
+    sim = product.sim
+    await sim.share_contact(ZHANG)
+    await sim.wait_text(ZHANG, "1栋 1单元 101")
+    await sim.send(ZHANG, "我家这个月物业费交了没有")
+    told = await sim.wait_text(ZHANG, "没看明白")
+    assert "物业服务中心电话：0571-8888 6666" in text_of(told)
+
+
 async def test_bad_input_is_always_answered_and_never_crashes(product: Product) -> None:
     sim = product.sim
     await sim.send(LI, "/frobnicate")
