@@ -188,12 +188,12 @@ def render_finish_closed(ctx: RenderContext) -> Rendered:
     """The photo question after the work was marked done (or the attempt failed)."""
     _ = ctx._
     if ctx.data.get("done"):
+        count = int(ctx.data.get("count", 0))
+        number = ctx.data["number"]
+        if not count:
+            return Rendered(_("✅ {number} marked as done, without photos.", number=number))
         return Rendered(
-            _(
-                "✅ {number} marked as done ({count} photos).",
-                number=ctx.data["number"],
-                count=ctx.data.get("count", 0),
-            )
+            _("✅ {number} marked as done. Photos: {count}.", number=number, count=count)
         )
     return Rendered(_("{number} was not marked as done.", number=ctx.data["number"]))
 

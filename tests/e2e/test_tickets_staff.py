@@ -252,7 +252,8 @@ async def test_dispatcher_assigns_and_the_technician_does_the_work(product: Prod
     await sim.send(TECHNICIAN, photo={})
     prompt = await same_message(sim, TECHNICIAN, prompt, lambda m: "📷" in text_of(m))
     await press(sim, TECHNICIAN, TECHNICIAN, prompt, done)
-    await same_message(sim, TECHNICIAN, prompt, lambda m: not buttons(m))
+    closed = await same_message(sim, TECHNICIAN, prompt, lambda m: not buttons(m))
+    assert f"{ticket.number} 已完工，照片 1 张" in text_of(closed)
 
     finished = await same_message(
         sim, GROUP, alert, lambda m: "已完工" in text_of(m) and "孙师傅" in text_of(m)
@@ -275,6 +276,31 @@ async def test_dispatcher_assigns_and_the_technician_does_the_work(product: Prod
         "ticket.done",
     ):
         assert notice in told, f"the resident was not told {notice}: {told}"
+
+
+async def test_work_marked_done_without_photos_says_so(product: Product) -> None:
+    sim = product.sim
+    await bind(product)
+    ticket = await file_ticket(product, repair())
+    alert = await alert_of(sim, ticket)
+    picker = TicketCb(action=Act.assign, ticket_id=ticket.id).pack()
+    await press(sim, DISPATCHER, GROUP, alert, picker)
+    alert = await same_message(
+        sim, GROUP, alert, lambda m: any("孙师傅" in t for t, _d in buttons(m))
+    )
+    await press(sim, DISPATCHER, GROUP, alert, next(d for t, d in buttons(alert) if "孙师傅" in t))
+    start = TicketCb(action=Act.start, ticket_id=ticket.id, view=View.card).pack()
+    card = await sim.wait_for(TECHNICIAN, has_button(start), what="the job card")
+    await press(sim, TECHNICIAN, TECHNICIAN, card, start)
+    finish = TicketCb(action=Act.finish, ticket_id=ticket.id, view=View.card).pack()
+    card = await same_message(sim, TECHNICIAN, card, has_button(finish))
+    await press(sim, TECHNICIAN, TECHNICIAN, card, finish)
+    skip = FinishCb(step=FinishStep.skip, ticket_id=ticket.id).pack()
+    prompt = await sim.wait_for(TECHNICIAN, has_button(skip), what="the photo question")
+    await press(sim, TECHNICIAN, TECHNICIAN, prompt, skip)
+    closed = await same_message(sim, TECHNICIAN, prompt, lambda m: not buttons(m))
+    assert text_of(closed) == f"✅ {ticket.number} 已完工（没有拍照）。"
+    assert (await ticket_row(product, ticket.id)).status == TicketStatus.done
 
 
 async def test_several_photos_arrive_as_one_album_before_the_alert(product: Product) -> None:
