@@ -23,6 +23,7 @@ from services.matcher import (
     at_home,
     classify,
     held_out_split,
+    in_shared_place,
     looks_like_problem,
     read_rows,
     train,
@@ -219,6 +220,32 @@ def test_a_room_of_ones_home_puts_the_repair_at_home(text: str) -> None:
 )
 def test_a_shared_or_unnamed_place_is_left_to_ask(text: str) -> None:
     assert not at_home(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3栋电梯又坏了",
+        "楼下每天晚上跳广场舞太吵了",
+        "the hallway light is out",
+        "樓道的燈壞了",
+    ],
+)
+def test_a_shared_place_alone_puts_the_problem_in_public(text: str) -> None:
+    assert in_shared_place(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼道的灯坏了，我家门口黑乎乎的",
+        "厨房水管漏水了",
+        "水管漏水了",
+        "the tap in my kitchen drips",
+    ],
+)
+def test_a_home_named_or_nothing_named_is_not_public(text: str) -> None:
+    assert not in_shared_place(text)
 
 
 def test_an_emergency_the_model_does_not_know_still_is_one() -> None:

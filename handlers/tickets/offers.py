@@ -219,6 +219,7 @@ async def offer_for_text(
         "category": match.category,
         "urgent_hint": match.urgent_hint,
         "at_home": matcher.at_home(message.text or ""),
+        "in_public": matcher.in_shared_place(message.text or ""),
         "description": (message.text or "").strip()[: rules.DESCRIPTION_MAX],
         "media": (earlier or {}).get("media", []),  # a photo sent just before joins in
         "at": now.isoformat(),
@@ -263,6 +264,7 @@ async def offer_for_media(
         if caption and not offer.get("description"):
             offer["description"] = caption[: rules.DESCRIPTION_MAX]
             offer["at_home"] = matcher.at_home(caption)
+            offer["in_public"] = matcher.in_shared_place(caption)
         await state.set_data({"offer": offer})
         await reply("ticket_offer.added")
         return
@@ -274,6 +276,7 @@ async def offer_for_media(
         "category": match.category if match and match.is_problem else None,
         "urgent_hint": bool(match and match.urgent_hint),
         "at_home": matcher.at_home(caption),
+        "in_public": matcher.in_shared_place(caption),
         "description": caption[: rules.DESCRIPTION_MAX],
         "media": [item],
         "at": now.isoformat(),
@@ -322,5 +325,7 @@ async def answered_offer(
         prefill["description"], prefill["described"] = offer["description"], True
     if kind == TicketKind.repair and offer.get("at_home"):  # "厨房…": no need to ask where
         prefill["location"] = "home"
+    elif offer.get("in_public"):  # "电梯…", "广场舞…": only which public place is asked
+        prefill["location"] = "public"
     await begin(kind, person=person, reply=reply, state=state, settings=settings, prefill=prefill)
     await query.answer()

@@ -52,7 +52,7 @@ from services.matcher.labels import (
     split_label,
 )
 from services.matcher.model import Model, rule_offsets, train
-from services.matcher.rules import in_home, urgent_category
+from services.matcher.rules import in_home, in_public, urgent_category
 from services.matcher.text import features, normalise
 
 DATA_FILE = "ticket_phrases.csv"
@@ -68,6 +68,12 @@ def at_home(text: str) -> bool:
     """Whether the words put the problem inside the person's own home (a kitchen, "我家"…)
     and nowhere shared."""
     return in_home(normalise(text))
+
+
+def in_shared_place(text: str) -> bool:
+    """Whether the words put the problem in a shared place (a stairwell, the lift, "小区"…)
+    and nothing of the person's own home."""
+    return in_public(normalise(text))
 
 
 def read_rows(source: str | Iterable[str]) -> list[Row]:
@@ -144,6 +150,7 @@ __all__ = (
     "default_model",
     "features",
     "held_out_split",
+    "in_shared_place",
     "label_of",
     "load_default_rows",
     "looks_like_problem",

@@ -153,9 +153,10 @@ def urgent_category(norm: str) -> str | None:
     return next((category for category, pattern in URGENT if pattern.search(norm)), None)
 
 
-# Where a repair is, when the words say so: a room of one's own home, and no shared place
-# beside it ("楼上漏水到我家卫生间" is at home; "屋顶漏水到我家" is asked). Then the form need
-# not ask "in your home or a public area?" (the summary shows it, with a button to change it).
+# Where a problem is, when the words say so: a room of one's own home and no shared place
+# beside it ("楼上漏水到我家卫生间" is at home; "屋顶漏水到我家" is asked), or a shared place and
+# nothing of the home ("3栋电梯又坏了"). Then the form need not ask "in your home or a public
+# area?" (the summary shows it, with a button to change it).
 _IN_HOME = re.compile(
     r"我家|家里|家中|屋里|室内|厨房|卫生间|洗手间|厕所|浴室|客厅|卧室|主卧|次卧|书房|阳台|"
     r"\b(my|our) (flat|apartment|home|house|unit|place|room|toilet)\b|\bat home\b|"
@@ -171,3 +172,7 @@ _SHARED_PLACE = re.compile(
 
 def in_home(norm: str) -> bool:
     return bool(_IN_HOME.search(norm)) and not _SHARED_PLACE.search(norm)
+
+
+def in_public(norm: str) -> bool:
+    return bool(_SHARED_PLACE.search(norm)) and not _IN_HOME.search(norm)

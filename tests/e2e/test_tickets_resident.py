@@ -267,13 +267,27 @@ async def test_a_typed_problem_is_offered_as_a_plumbing_repair(product: Product)
     assert not any("问题在哪里" in text_of(m) for m in await sim.bot_messages(ZHANG))
 
 
-async def test_a_typed_problem_in_a_shared_place_is_asked_where(product: Product) -> None:
+async def test_a_typed_problem_naming_home_and_a_shared_place_is_asked_where(
+    product: Product,
+) -> None:
     sim = product.sim
     await bind_zhang(sim)
     await sim.send(ZHANG, "楼道的灯坏了，我家门口黑乎乎的")  # her door, but in the stairwell
     offer = await sim.wait_text(ZHANG, "报修", "物业服务中心")
     await press(sim, ZHANG, offer, OfferCb(action=OfferAction.repair).pack())
     await sim.wait_text(ZHANG, "问题在哪里")
+
+
+async def test_a_complaint_about_a_shared_place_asks_only_which_place(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    await sim.send(ZHANG, "楼下每天晚上跳广场舞太吵了")
+    offer = await sim.wait_text(ZHANG, "噪音投诉")
+    await press(sim, ZHANG, offer, OfferCb(action=OfferAction.complaint).pack())
+    await sim.wait_text(ZHANG, "具体在哪里")
+    await sim.send(ZHANG, "小区中心广场")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))
+    assert not any("问题在哪里" in text_of(m) for m in await sim.bot_messages(ZHANG))
 
 
 async def test_a_gas_smell_or_a_trapped_lift_gets_what_to_do_first(product: Product) -> None:
@@ -546,9 +560,7 @@ async def test_an_english_resident_reports_a_repair_in_english(product: Product)
     await sim.send(LI, "the hallway light is out")
     offer = await sim.wait_text(LI, "It sounds like an electrical or lighting repair")
     await press(sim, LI, offer, OfferCb(action=OfferAction.repair).pack())
-    where = await sim.wait_text(LI, "Where is the problem?")
-    await press(sim, LI, where, wiz(WizAction.where, "public"))
-    await sim.wait_text(LI, "Where exactly?")
+    await sim.wait_text(LI, "Where exactly?")  # a hallway is a public place: only which one
     await sim.send(LI, "2单元 stairwell, 3rd floor")
     await ask_and_press(sim, LI, wiz(WizAction.photos_done))
     urgency = await sim.wait_text(LI, "How urgent is it?")
@@ -563,6 +575,7 @@ async def test_an_english_resident_reports_a_repair_in_english(product: Product)
     assert (ticket.category, ticket.place) == ("electrical", "2单元 stairwell, 3rd floor")
     assert ticket.visit_window is None
     assert not any("When would a visit" in text_of(m) for m in await sim.bot_messages(LI))
+    assert not any("Where is the problem?" in text_of(m) for m in await sim.bot_messages(LI))
     alert = await sim.wait_text(int(DISPATCH_GROUP_ID), ticket.number, "公共区域")
     assert "上门时间" not in text_of(alert)
 
