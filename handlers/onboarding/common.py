@@ -26,6 +26,7 @@ class JoinAction(enum.StrEnum):
     unit = "u"
     room = "h"
     request = "q"
+    buildings = "l"  # back to the list of buildings
 
 
 class JoinCb(CallbackData, prefix="join"):

@@ -59,20 +59,36 @@ async def shared_contact(
         return
     await state.set_state(Joining.choosing_home)
     await state.set_data({"phone": phone})
-    buildings = await onboarding.buildings_of(session)
     await reply(
         "binding.choose_building",
         no_match=True,
         # shared again while a request waits: say so, rather than start over as if none
         pending=await onboarding.pending_address(session, person.identity),
-        buildings=[(b.id, _building_label(b, buildings)) for b in buildings],
+        buildings=await _building_choices(session),
     )
 
 
-def _building_label(building, all_buildings) -> str:  # type: ignore[no-untyped-def]
-    """'3栋', prefixed with the estate's name when the company runs several."""
-    several = len({b.community_id for b in all_buildings}) > 1
-    return f"{building.community.name} {building.name}" if several else building.name
+async def _building_choices(session: AsyncSession) -> list[tuple[int, str]]:
+    """Each building's id and label: '3栋', with the estate's name when there are several."""
+    buildings = await onboarding.buildings_of(session)
+    several = len({b.community_id for b in buildings}) > 1
+    return [(b.id, f"{b.community.name} {b.name}" if several else b.name) for b in buildings]
+
+
+@router.callback_query(Joining.choosing_home, JoinCb.filter(F.action == JoinAction.buildings))
+async def back_to_buildings(
+    query: CallbackQuery, reply: Replier, session: AsyncSession, _: Translator
+) -> None:
+    """“← Back” from the units: the buildings again."""
+    if not isinstance(query.message, Message):
+        await query.answer(_("This button is no longer valid."))
+        return
+    await reply.edit(
+        query.message.message_id,
+        "binding.choose_building",
+        buildings=await _building_choices(session),
+    )
+    await query.answer()
 
 
 @router.callback_query(Joining.choosing_home, JoinCb.filter(F.action == JoinAction.building))
@@ -126,6 +142,7 @@ async def picked_unit(
     await reply.edit(
         query.message.message_id,
         "binding.choose_room",
+        building_id=building.id,
         building=building.name,
         unit=unit,
         rooms=[(h.id, h.room) for h in rooms],
@@ -143,11 +160,18 @@ async def picked_room(
 ) -> None:
     """Ask who they are in that home."""
     address = await onboarding.address_for(session, callback_data.id)
-    if address is None or not isinstance(query.message, Message):
+    position = await onboarding.unit_position(session, callback_data.id)
+    if address is None or position is None or not isinstance(query.message, Message):
         await query.answer(_("This button is no longer valid."))
         return
+    building_id, unit_index = position
     await reply.edit(
-        query.message.message_id, "binding.choose_role", household_id=callback_data.id, **address
+        query.message.message_id,
+        "binding.choose_role",
+        household_id=callback_data.id,
+        building_id=building_id,
+        unit_index=unit_index,
+        **address,
     )
     await query.answer()
 

@@ -150,6 +150,16 @@ def render_choose_building(ctx: RenderContext) -> Rendered:
     return Rendered(text, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
+def _back_and_cancel(_: Translator, back: JoinCb) -> list[InlineKeyboardButton]:
+    """One step back (a building or unit tapped by mistake), or stop."""
+    return [
+        InlineKeyboardButton(text=_("← Back"), callback_data=back.pack()),
+        InlineKeyboardButton(
+            text=_("✗ Cancel"), callback_data=JoinCb(action=JoinAction.cancel).pack()
+        ),
+    ]
+
+
 @notices.register("binding.choose_unit")
 def render_choose_unit(ctx: RenderContext) -> Rendered:
     _ = ctx._
@@ -162,13 +172,7 @@ def render_choose_unit(ctx: RenderContext) -> Rendered:
         for i, unit in enumerate(ctx.data["units"])
     ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    rows.append(
-        [
-            InlineKeyboardButton(
-                text=_("✗ Cancel"), callback_data=JoinCb(action=JoinAction.cancel).pack()
-            )
-        ]
-    )
+    rows.append(_back_and_cancel(_, JoinCb(action=JoinAction.buildings)))
     return Rendered(
         _("{building}: which unit?", building=ctx.data["building"]),
         InlineKeyboardMarkup(inline_keyboard=rows),
@@ -185,13 +189,8 @@ def render_choose_room(ctx: RenderContext) -> Rendered:
         for hid, room in ctx.data["rooms"]
     ]
     rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
-    rows.append(
-        [
-            InlineKeyboardButton(
-                text=_("✗ Cancel"), callback_data=JoinCb(action=JoinAction.cancel).pack()
-            )
-        ]
-    )
+    back = JoinCb(action=JoinAction.building, id=ctx.data["building_id"])
+    rows.append(_back_and_cancel(_, back))
     return Rendered(
         _("{building} {unit}: which room?", building=ctx.data["building"], unit=ctx.data["unit"]),
         InlineKeyboardMarkup(inline_keyboard=rows),
@@ -202,13 +201,8 @@ def render_choose_room(ctx: RenderContext) -> Rendered:
 def render_choose_role(ctx: RenderContext) -> Rendered:
     _ = ctx._
     rows = _role_buttons(_, ctx.data["household_id"], False, JoinAction.request)
-    rows.append(
-        [
-            InlineKeyboardButton(
-                text=_("✗ Cancel"), callback_data=JoinCb(action=JoinAction.cancel).pack()
-            )
-        ]
-    )
+    back = JoinCb(action=JoinAction.unit, id=ctx.data["building_id"], unit=ctx.data["unit_index"])
+    rows.append(_back_and_cancel(_, back))
     return Rendered(
         _(
             "{address}\n\nWho are you in this home? A steward will check and confirm.",

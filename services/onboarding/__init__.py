@@ -17,7 +17,13 @@ from services.onboarding.codes import (
     rotate_code,
     unique_code,
 )
-from services.onboarding.homes import address_for, buildings_of, rooms_of, units_of
+from services.onboarding.homes import (
+    address_for,
+    buildings_of,
+    rooms_of,
+    unit_position,
+    units_of,
+)
 from services.onboarding.members import bind_by_phone, members, switch_home
 from services.onboarding.owners import Removal, remove_member, renew_code
 from services.onboarding.requests import decide_request, pending_address, request_binding
@@ -45,5 +51,6 @@ __all__ = [
     "rotate_code",
     "switch_home",
     "unique_code",
+    "unit_position",
     "units_of",
 ]

@@ -68,6 +68,15 @@ def _natural(text: str) -> tuple[int, str]:
     return (int(digits) if digits else 0, text)
 
 
+async def unit_position(session: AsyncSession, household_id: int) -> tuple[int, int] | None:
+    """The home's building id and its unit's place in `units_of` (to go back to that unit)."""
+    household = await session.get(Household, household_id)
+    if household is None:
+        return None
+    units = await units_of(session, household.building_id)
+    return household.building_id, units.index(household.unit)
+
+
 async def address_for(session: AsyncSession, household_id: int) -> dict[str, str] | None:
     household = await session.scalar(household_query().where(Household.id == household_id))
     return address_of(household) if household else None

@@ -182,6 +182,34 @@ async def test_unknown_phone_asks_staff_and_the_dispatcher_approves(product: Pro
     assert buttons(offer)
 
 
+async def test_a_wrong_tap_while_choosing_the_home_goes_back_one_step(product: Product) -> None:
+    sim = product.sim
+    await sim.share_contact(WANG)
+    question = await sim.wait_text(WANG, "请问您住在哪一栋")
+
+    async def tap(label: str, then: str) -> Message:
+        await sim.press_button(WANG, WANG, question, label)
+        return await sim.wait_for(
+            WANG,
+            lambda m: m["message_id"] == question["message_id"] and text_of(m).startswith(then),
+            what=f"the question {then!r}",
+        )
+
+    question = await tap("3栋", "3栋：请问是几单元")
+    question = await tap("返回", "请问您住在哪一栋")  # she lives in 4栋
+    question = await tap("4栋", "4栋：请问是几单元")
+    question = await tap("1单元", "4栋 1单元：请问是哪一户")
+    question = await tap("返回", "4栋：请问是几单元")
+    question = await tap("2单元", "4栋 2单元：请问是哪一户")
+    question = await tap("301", "金采小区 4栋 2单元 301")
+    question = await tap("返回", "4栋 2单元：请问是哪一户")
+    question = await tap("302", "金采小区 4栋 2单元 302")
+    await sim.press_button(WANG, WANG, question, "租户")
+    await sim.wait_text(GROUP, "4栋 2单元 302")
+    async with product.db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(BindingRequest)) == 1
+
+
 async def test_a_rejected_request_is_told_with_the_offices_number(product: Product) -> None:
     """Told to call the office, she is given its number: she will not have it at hand."""
     sim = product.sim
