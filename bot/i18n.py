@@ -70,6 +70,7 @@ class Catalogue:
             )
             for locale in LOCALES
         }
+        self._bare: dict[str, frozenset[str]] = {}
 
     def get(self, locale: str | None) -> Translator:
         return self._translators.get(locale or self.default) or self._translators[self.default]
@@ -77,6 +78,22 @@ class Catalogue:
     def variants(self, message: str) -> frozenset[str]:
         """The message in every locale: a reply-keyboard press arrives as one of these texts."""
         return frozenset(t(message) for t in self._translators.values())
+
+    def bare_variants(self, message: str) -> frozenset[str]:
+        """`variants`, each as `bare_label` leaves it: what someone typing the label sends."""
+        found = self._bare.get(message)
+        if found is None:
+            found = self._bare[message] = frozenset(map(bare_label, self.variants(message)))
+        return found
+
+
+_LABEL_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def bare_label(text: str) -> str:
+    """A button's label as people type it: without the emoji or marks around the words, in
+    any case ("🏠 My home" → "my home"; "📋 我的工单" → "我的工单")."""
+    return _LABEL_EDGES.sub("", text).casefold()
 
 
 # --- building the catalogues ---------------------------------------------------------------

@@ -9,7 +9,7 @@ from aiogram import F
 from aiogram.filters import Filter
 from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
 
-from bot.i18n import LOCALES, N_, Catalogue, Translator
+from bot.i18n import LOCALES, N_, Catalogue, Translator, bare_label
 from bot.notices import RenderContext, Rendered, notices
 from services.identities import Person
 
@@ -131,8 +131,11 @@ def address_text(_: Translator, data: dict[str, Any]) -> str:
     return " ".join(p for p in parts if p)
 
 
+LONGEST_LABEL = 40  # characters; longer text is no button, and is not worked over as one
+
+
 class Button(Filter):
-    """Matches a main-menu button press in any language."""
+    """Matches a main-menu button press in any language, or its words typed ("我的家")."""
 
     def __init__(self, message: str) -> None:
         self.message = message
@@ -141,7 +144,12 @@ class Button(Filter):
         return self.matches(message, catalogue)
 
     def matches(self, message: Message, catalogue: Catalogue) -> bool:
-        return message.text is not None and message.text in catalogue.variants(self.message)
+        text = message.text
+        if text is None or len(text) > LONGEST_LABEL:
+            return False
+        return text in catalogue.variants(self.message) or bare_label(
+            text
+        ) in catalogue.bare_variants(self.message)
 
 
 # Domain refusals (services.errors.DomainError keys) as people read them.

@@ -115,6 +115,22 @@ async def test_a_question_the_bot_cannot_answer_gives_the_offices_number(
     assert "物业服务中心电话：0571-8888 6666" in text_of(told)
 
 
+async def test_a_menu_button_typed_in_words_works_like_the_button(product: Product) -> None:
+    """Someone who types the words of a big button, without its emoji (or in another script or
+    language), gets what the button gives, not "not understood" or a guessed complaint."""
+    sim = product.sim
+    await sim.share_contact(ZHANG)
+    await sim.wait_text(ZHANG, "1栋 1单元 101")
+    await sim.send(ZHANG, "我的家")
+    await sim.wait_text(ZHANG, "家庭成员", "张桂英")
+    await sim.send(ZHANG, "通知")  # not a complaint about a water-cut notice
+    await sim.wait_text(ZHANG, "暂时还没有通知")
+    await sim.send(ZHANG, "My Tickets")
+    await sim.wait_text(ZHANG, "您家还没有报修或投诉")
+    await sim.send(ZHANG, "報修")
+    await sim.wait_text(ZHANG, "什么需要修")
+
+
 async def test_bad_input_is_always_answered_and_never_crashes(product: Product) -> None:
     sim = product.sim
     await sim.send(LI, "/frobnicate")
