@@ -27,9 +27,9 @@ from aiogram.fsm.state import StatesGroup
 from aiogram.types import Message
 
 from bot.fsm import Timed
-from bot.i18n import Catalogue
+from bot.i18n import Catalogue, bare_label
 from bot.notices import RenderContext, Rendered, notices
-from handlers.ui import LEAVING_COMMANDS, leaving_labels
+from handlers.ui import LEAVING_COMMANDS, LONGEST_LABEL, leaving_labels
 
 
 @notices.register("common.left_unsent")
@@ -63,6 +63,7 @@ class LeaveConversation(BaseMiddleware):
         self, catalogue: Catalogue, *, drafts: Mapping[type[StatesGroup], str], idle: timedelta
     ) -> None:
         self._labels = leaving_labels(catalogue)
+        self._bare_labels = frozenset(map(bare_label, self._labels))  # typed, as ui.Button
         # Conversations whose leaving drops what was filled in. (Not a rating's optional
         # comment, whose stars are kept; nor messages to a ticket, each sent as it came; nor
         # joining, where a tap on the address is all there was, and /start CODE asks again.)
@@ -73,7 +74,9 @@ class LeaveConversation(BaseMiddleware):
     def leaves(self, text: str | None) -> bool:
         if not text:
             return False
-        return text in self._labels or command_name(text) in LEAVING_COMMANDS
+        if text in self._labels or command_name(text) in LEAVING_COMMANDS:
+            return True
+        return len(text) <= LONGEST_LABEL and bare_label(text) in self._bare_labels
 
     async def __call__(
         self,

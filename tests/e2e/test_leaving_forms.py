@@ -126,6 +126,16 @@ async def test_a_section_command_mid_form_leaves_it_too(product: Product) -> Non
     await sim.wait_text(ZHANG, "您之前没填完的报修没有提交")
     await sim.wait_text(ZHANG, "请问您要办什么")
     assert [s for s in await states(product) if s is not None] == []
+    # So does a button's words typed by hand, as the button does.
+    await to_the_place_step(sim)
+    last = (await sim.bot_messages(ZHANG))[-1]["message_id"]
+    await sim.send(ZHANG, "我的家")
+    await sim.wait_for(
+        ZHANG, lambda m: m["message_id"] > last and "我的家：" in text_of(m), what="the home"
+    )
+    said = [text_of(m) for m in await sim.bot_messages(ZHANG) if m["message_id"] > last]
+    assert any("您之前没填完的报修没有提交" in t for t in said), said
+    assert [s for s in await states(product) if s is not None] == []
 
 
 async def test_a_staff_menu_button_mid_announcement_says_it_was_not_sent(
