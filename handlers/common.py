@@ -278,7 +278,9 @@ async def not_understood(
         # known to be the sender's own, so say which button, rather than "not understood".
         await reply("binding.phone_typed")
         return
-    await reply("common.not_understood", kind=kind, hotline=await office_hotline(session, person))
+    # Staff know the office's number (and are the office): only residents and guests get it.
+    hotline = await office_hotline(session, person) if kind in ("resident", "guest") else None
+    await reply("common.not_understood", kind=kind, hotline=hotline)
 
 
 @fallback_router.message(private)

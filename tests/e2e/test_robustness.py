@@ -13,6 +13,7 @@ from tests.e2e.conftest import WEBHOOK_SECRET, Product, product_settings, start_
 from tests.e2e.harness import buttons, settled, text_of
 
 ZHANG, LI, WANG = 10001, 10002, 10003
+DISPATCHER = 900002
 GROUP = int(DISPATCH_GROUP_ID)
 
 
@@ -113,6 +114,10 @@ async def test_a_question_the_bot_cannot_answer_gives_the_offices_number(
     await sim.send(ZHANG, "我家这个月物业费交了没有")
     told = await sim.wait_text(ZHANG, "没看明白")
     assert "物业服务中心电话：0571-8888 6666" in text_of(told)
+    # Staff are the office: not told to call it.
+    await sim.send(DISPATCHER, "今天谁值班")
+    told = await sim.wait_text(DISPATCHER, "没看明白")
+    assert "0571" not in text_of(told)
 
 
 async def test_a_menu_button_typed_in_words_works_like_the_button(product: Product) -> None:
