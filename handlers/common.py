@@ -15,7 +15,7 @@ from bot.replies import Replier
 from bot.routing import Routes
 from core.phone import looks_like_phone
 from handlers.ui import BTN_HELP, BTN_LANGUAGE, Button, kind_of, menu_keyboard, private
-from services import identities
+from services import identities, matcher
 from services.households import office_hotline
 from services.identities import Person
 
@@ -188,6 +188,29 @@ def render_not_understood(ctx: RenderContext) -> Rendered:
     return Rendered(text, menu_keyboard(_, kind))
 
 
+@notices.register("common.small_talk")
+def render_small_talk(ctx: RenderContext) -> Rendered:
+    _ = ctx._
+    kind, talk = ctx.data.get("kind", "guest"), ctx.data.get("talk")
+    if talk == matcher.GREETING and kind == "guest":
+        text = _(
+            "Hello! I am Linli, the property office's assistant. First, let us find your home: "
+            "type your 8-character binding code, or tap “Share my phone number”."
+        )
+    elif talk == matcher.GREETING and kind == "resident":
+        text = _(
+            "Hello! I am Linli, the property office's assistant. Tap a button below, or just "
+            "type your problem, for example “the kitchen tap is leaking”."
+        )
+    elif talk == matcher.GREETING:
+        text = _("Hello! Tap a button below to get started.")
+    elif talk == matcher.THANKS:
+        text = _("You're welcome! I'm here whenever you need me.")
+    else:
+        text = _("All right. I'm here whenever you need me.")
+    return Rendered(text, menu_keyboard(_, kind))
+
+
 @notices.register("common.too_fast")
 def render_too_fast(ctx: RenderContext) -> Rendered:
     return Rendered(
@@ -277,6 +300,10 @@ async def not_understood(
         # Someone joining types the number they were asked for: only a shared contact is
         # known to be the sender's own, so say which button, rather than "not understood".
         await reply("binding.phone_typed")
+        return
+    talk = matcher.small_talk(message.text or "")
+    if talk is not None:  # "你好", "谢谢": answered in kind, not "not understood"
+        await reply("common.small_talk", kind=kind, talk=talk)
         return
     # Staff know the office's number (and are the office): only residents and guests get it.
     hotline = await office_hotline(session, person) if kind in ("resident", "guest") else None

@@ -26,6 +26,7 @@ from services.matcher import (
     in_shared_place,
     looks_like_problem,
     read_rows,
+    small_talk,
     train,
     urgent_hint,
 )
@@ -281,3 +282,26 @@ def test_bad_labels_are_rejected() -> None:
         read_rows("text,label\n漏水,repair\n")
     with pytest.raises(ValueError):
         train([])
+
+
+@pytest.mark.parametrize(
+    ("text", "talk"),
+    [
+        ("你好", "greeting"),
+        ("您好，在吗？", "greeting"),
+        ("你好呀", "greeting"),
+        ("Good morning!", "greeting"),
+        ("你好，谢谢", "greeting"),
+        ("謝謝", "thanks"),
+        ("thank you very much", "thanks"),
+        ("谢谢啦", "thanks"),
+        ("好的", "ok"),
+        ("OK", "ok"),
+        ("你好，我家水管漏了", None),
+        ("谢谢，水管还是漏", None),
+        ("hi there", None),
+        ("", None),
+    ],
+)
+def test_small_talk_is_only_greetings_thanks_or_ok(text: str, talk: str | None) -> None:
+    assert small_talk(text) == talk

@@ -53,6 +53,7 @@ from services.matcher.labels import (
 )
 from services.matcher.model import Model, rule_offsets, train
 from services.matcher.rules import in_home, in_public, urgent_category
+from services.matcher.small_talk import GREETING, OK, THANKS, small_talk
 from services.matcher.text import features, normalise
 
 DATA_FILE = "ticket_phrases.csv"
@@ -139,9 +140,12 @@ def looks_like_problem(text: str) -> bool:
 
 __all__ = (
     "COMPLAINT_CATEGORIES",
+    "GREETING",
     "KINDS",
     "NONE_LABEL",
+    "OK",
     "REPAIR_CATEGORIES",
+    "THANKS",
     "Match",
     "Model",
     "Row",
@@ -157,6 +161,7 @@ __all__ = (
     "normalise",
     "read_rows",
     "rule_offsets",
+    "small_talk",
     "split_label",
     "train",
     "urgent_hint",

@@ -404,7 +404,9 @@ async def test_a_problem_typed_before_joining_says_how_to_join_and_what_to_do_fi
     await sim.send(WANG, "水龙头有点滴水")  # not an emergency: no emergency steps
     dripping = text_of(await sim.wait_text(WANG, "水管/下水道", "请先绑定您的家"))
     assert "119" not in dripping, dripping
-    await sim.send(WANG, "你好")  # small talk is still the plain catch-all
+    await sim.send(WANG, "你好")  # greeted, and told how to join
+    await sim.wait_text(WANG, "您好！我是邻里", "绑定码", "分享我的手机号")
+    await sim.send(WANG, "我想问问")  # not small talk: the plain catch-all
     await sim.wait_text(WANG, "没看明白", "绑定码")
 
 

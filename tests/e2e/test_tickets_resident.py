@@ -323,8 +323,10 @@ async def test_a_gas_smell_or_a_trapped_lift_gets_what_to_do_first(product: Prod
 async def test_small_talk_is_not_offered_and_no_means_no(product: Product) -> None:
     sim = product.sim
     await bind_zhang(sim)
-    await sim.send(ZHANG, "你好")
-    await sim.wait_text(ZHANG, "没看明白")  # the catch-all, not an offer
+    await sim.send(ZHANG, "你好呀，在吗？")
+    await sim.wait_text(ZHANG, "您好！我是邻里", "厨房水管漏水了")  # greeted, not an offer
+    await sim.send(ZHANG, "谢谢")
+    await sim.wait_text(ZHANG, "不客气")
     await sim.send(ZHANG, "楼上天天半夜装修，吵死了")
     offer = await sim.wait_text(ZHANG, "噪音投诉")
     await press(sim, ZHANG, offer, OfferCb(action=OfferAction.no).pack())

@@ -1,0 +1,56 @@
+"""Small talk: a greeting, thanks or an "OK" typed on its own, to be answered in kind.
+
+Many residents open a chat with "你好" or "在吗" and close it with "谢谢"; such words are no
+problem to report, and "I didn't understand" is the wrong answer to them. Only a message made
+wholly of such phrases counts ("你好，我家水管漏了" is a problem, and the matcher's).
+"""
+
+from __future__ import annotations
+
+from services.matcher.text import normalise
+
+GREETING, THANKS, OK = "greeting", "thanks", "ok"
+
+# Phrases as normalise() leaves them (lower case, simplified, punctuation gone, words
+# separated by one space); "|" separates the phrases.
+_PHRASES: dict[str, str] = {
+    GREETING: "你好|您好|你们好|大家好|哈喽|嗨|喂|在吗|在不在|有人吗|有人在吗|早|早上好|早安|"
+    "上午好|中午好|下午好|晚上好|hi|hello|hey|hallo|morning|good morning|good afternoon|"
+    "good evening",
+    THANKS: "谢谢|谢谢你|谢谢您|谢谢你们|谢了|多谢|感谢|非常感谢|太感谢了|麻烦了|麻烦你了|辛苦了|"
+    "辛苦你们了|thanks|thank you|thank you very much|thanks a lot|many thanks|thx|ty|cheers",
+    OK: "好|好的|好滴|行|可以|嗯|嗯嗯|哦|哦哦|ok|okay|收到|知道了|明白了|懂了|没问题|got it|fine|"
+    "alright|all right|sure",
+}
+_KIND_OF: dict[tuple[str, ...], str] = {
+    tuple(phrase.split()): kind
+    for kind, phrases in _PHRASES.items()
+    for phrase in phrases.split("|")
+}
+_LONGEST_PHRASE = max(map(len, _KIND_OF))  # in words
+_PARTICLES = "呀啊吖哦呢啦哈嘛吧喔"  # said after a phrase, changing nothing ("你好呀", "谢谢啦")
+_LONGEST_TEXT = 40  # characters: anything longer says more than hello
+
+
+def small_talk(text: str) -> str | None:
+    """GREETING, THANKS or OK when the text is only such phrases (a greeting wins: "你好，
+    谢谢" opens a conversation), else None."""
+    if len(text) > _LONGEST_TEXT:
+        return None
+    words = [_without_particles(word) for word in normalise(text).split()]
+    kinds: set[str] = set()
+    start = 0
+    while start < len(words):
+        for size in range(min(_LONGEST_PHRASE, len(words) - start), 0, -1):
+            kind = _KIND_OF.get(tuple(words[start : start + size]))
+            if kind is not None:
+                kinds.add(kind)
+                start += size
+                break
+        else:
+            return None  # a word that is not small talk
+    return next((k for k in (GREETING, THANKS, OK) if k in kinds), None)
+
+
+def _without_particles(word: str) -> str:
+    return word.rstrip(_PARTICLES) or word
