@@ -18,7 +18,7 @@ from handlers.tickets.pages import TicketAction, TicketCb
 from models import FsmRecord, Ticket, TicketEvent
 from tests.e2e.conftest import Product
 from tests.e2e.harness import ShiftedClock, Sim, text_of
-from tests.e2e.test_tickets_resident import (
+from tests.e2e.residents import (
     ZHANG,
     ask_and_press,
     bind_zhang,

@@ -14,8 +14,8 @@ from models import FsmRecord
 from models.db import Database
 from tests.e2e.conftest import Server, product_settings, seed, start_product
 from tests.e2e.harness import ShiftedClock, Sim
+from tests.e2e.residents import ZHANG, bind_zhang
 from tests.e2e.test_leaving_forms import to_the_place_step
-from tests.e2e.test_tickets_resident import ZHANG, bind_zhang
 
 REDIS = "redis://127.0.0.1:6379"
 

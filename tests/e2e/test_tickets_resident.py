@@ -1,14 +1,13 @@
-"""Repairs and complaints as residents see them: the form, offers, /tickets, rating, refusals."""
+"""Repairs and complaints as residents see them: the form, /tickets, rating, refusals (what
+the bot offers for typed words: test_ticket_offers.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-
 from bot.i18n import Catalogue
 from bot.notices import RenderContext, Rendered, notices
-from handlers.tickets.form import WizAction, WizardCb
+from handlers.tickets.form import WizAction
 from handlers.tickets.offers import OfferAction, OfferCb
 from handlers.tickets.pages import TicketAction, TicketCb
 from models import (
@@ -19,115 +18,27 @@ from models import (
     TicketMedia,
     TicketStatus,
 )
-from services import identities
 from services.demo import DISPATCH_GROUP_ID
 from services.households import find_household
-from services.tickets.filing import TicketDraft, create
-from services.tickets.lifecycle import act, add_message
-from services.tickets.machine import Action
 from tests.e2e.conftest import Product
-from tests.e2e.harness import Message, Sim, buttons, settled, text_of, tomorrow_morning
-
-ZHANG, LI = 10001, 10002  # 张阿姨 owns 1栋1单元101 (roster phone); Mr Li reads English
-DISPATCHER, TECHNICIAN = 900002, 900004
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
-def wiz(action: WizAction, value: str = "") -> str:
-    return WizardCb(action=action, value=value).pack()
-
-
-def has_button(data: str) -> Any:
-    return lambda m: any(d == data for _t, d in buttons(m))
-
-
-async def press(sim: Sim, user: int, message: Message, data: str) -> dict[str, Any]:
-    """Press the button carrying exactly this callback data; returns the bot's answer."""
-    assert any(d == data for _t, d in buttons(message)), f"no {data!r} in {buttons(message)}"
-    pressed = await sim.press(user, user, message["message_id"], data)
-    return await sim.callback_answer(pressed["callback_query_id"], wait=10)
-
-
-async def ask_and_press(sim: Sim, user: int, data: str) -> dict[str, Any]:
-    """Wait for the newest message offering this button, then press it."""
-    question = await sim.wait_for(user, has_button(data), what=f"a button {data!r}")
-    return await press(sim, user, question, data)
-
-
-async def bind_zhang(sim: Sim) -> None:
-    await sim.share_contact(ZHANG)
-    await sim.wait_text(ZHANG, "1栋 1单元 101")
-
-
-async def bind_li(product: Product) -> None:
-    """Mr Li joins 2栋1单元301 with its binding code, as in the onboarding tests."""
-    sim = product.sim
-    async with product.db.sessions() as session:
-        home = await find_household(
-            session, community="金采小区", building="2栋", unit="1单元", room="301"
-        )
-        assert home is not None
-        code = home.binding_code
-    await sim.send(LI, f"/start {code}")
-    confirm = await sim.wait_text(LI, "Is this your home?")
-    await sim.press_button(LI, LI, confirm, "owner")
-    await sim.wait_text(LI, "Done!")
-
-
-async def person(product: Product, telegram_id: int, session: Any) -> identities.Person:
-    identity = await identities.touch(
-        session, external_id=str(telegram_id), now=product.runtime.clock.now()
-    )
-    return await identities.load_person(session, identity)
-
-
-async def file_repair(product: Product, telegram_id: int, description: str) -> Ticket:
-    """A repair filed through the service, as the form would."""
-    async with product.db.sessions() as session:
-        ticket = await create(
-            session,
-            person=await person(product, telegram_id, session),
-            draft=TicketDraft(
-                kind=TicketKind.repair,
-                category="plumbing",
-                description=description,
-                visit_window="any",
-            ),
-            now=product.runtime.clock.now(),
-            settings=product.settings.tickets,
-        )
-        await session.commit()
-        return ticket
-
-
-async def ticket_by_number(product: Product, number: str) -> Ticket:
-    async with product.db.sessions() as session:
-        ticket = await session.scalar(select(Ticket).where(Ticket.number == number))
-        assert ticket is not None
-        return ticket
-
-
-async def latest_ticket(product: Product) -> Ticket:
-    async with product.db.sessions() as session:
-        ticket = await session.scalar(select(Ticket).order_by(Ticket.id.desc()).limit(1))
-        assert ticket is not None
-        return ticket
-
-
-async def count(product: Product, model: type, *where: Any) -> int:
-    async with product.db.sessions() as session:
-        return int(
-            await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-        )
-
-
-def number_in(message: Message, prefix: str = "BX-") -> str:
-    text = text_of(message)
-    start = text.index(prefix)
-    return text[start : start + len(prefix) + 7]
-
+from tests.e2e.harness import buttons, settled, text_of, tomorrow_morning
+from tests.e2e.residents import (
+    LI,
+    ZHANG,
+    ask_and_press,
+    bind_li,
+    bind_zhang,
+    count,
+    file_repair,
+    has_button,
+    number_in,
+    open_page,
+    press,
+    ticket_by_number,
+    without_buttons,
+    wiz,
+    work_on,
+)
 
 # --- the form --------------------------------------------------------------------------------
 
@@ -238,126 +149,6 @@ async def test_edit_from_the_summary_and_an_anonymous_complaint(product: Product
     assert (ticket.location, ticket.place, ticket.visit_window) == ("public", "地下车库入口", None)
 
 
-# --- offers ----------------------------------------------------------------------------------
-
-
-async def test_a_typed_problem_is_offered_as_a_plumbing_repair(product: Product) -> None:
-    sim = product.sim
-    await bind_zhang(sim)
-    await sim.send(ZHANG, "厨房水管漏水了")
-    offer = await sim.wait_text(ZHANG, "水管/下水道报修", "物业服务中心")
-    await press(sim, ZHANG, offer, OfferCb(action=OfferAction.repair).pack())
-    # the category is filled in, the words are the description, and a kitchen is in her
-    # home: next are the photos
-    await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))
-    await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "normal"))
-    await ask_and_press(sim, ZHANG, wiz(WizAction.window, "any"))
-    summary = await sim.wait_text(ZHANG, "请核对您的报修内容", "厨房水管漏水了")
-    assert "位置：我家（金采小区 1栋 1单元 101）" in text_of(summary)
-    assert wiz(WizAction.edit, "where") in [d for _t, d in buttons(summary)]  # still changeable
-    await press(sim, ZHANG, summary, wiz(WizAction.submit))
-    receipt = await sim.wait_text(ZHANG, "工单号：BX-")
-    assert "119" not in text_of(receipt)  # not urgent: no emergency advice
-    ticket = await latest_ticket(product)
-    assert (ticket.category, ticket.description, ticket.location) == (
-        "plumbing",
-        "厨房水管漏水了",
-        "home",
-    )
-    assert not any("问题在哪里" in text_of(m) for m in await sim.bot_messages(ZHANG))
-
-
-async def test_a_typed_problem_naming_home_and_a_shared_place_is_asked_where(
-    product: Product,
-) -> None:
-    sim = product.sim
-    await bind_zhang(sim)
-    await sim.send(ZHANG, "楼道的灯坏了，我家门口黑乎乎的")  # her door, but in the stairwell
-    offer = await sim.wait_text(ZHANG, "报修", "物业服务中心")
-    await press(sim, ZHANG, offer, OfferCb(action=OfferAction.repair).pack())
-    await sim.wait_text(ZHANG, "问题在哪里")
-
-
-async def test_a_complaint_about_a_shared_place_asks_only_which_place(product: Product) -> None:
-    sim = product.sim
-    await bind_zhang(sim)
-    await sim.send(ZHANG, "楼下每天晚上跳广场舞太吵了")
-    offer = await sim.wait_text(ZHANG, "噪音投诉")
-    await press(sim, ZHANG, offer, OfferCb(action=OfferAction.complaint).pack())
-    await sim.wait_text(ZHANG, "具体在哪里")
-    await sim.send(ZHANG, "小区中心广场")
-    await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))
-    assert not any("问题在哪里" in text_of(m) for m in await sim.bot_messages(ZHANG))
-
-
-async def test_a_gas_smell_or_a_trapped_lift_gets_what_to_do_first(product: Product) -> None:
-    sim = product.sim
-    await bind_zhang(sim)
-    await bind_li(product)
-    await sim.send(ZHANG, "家里有燃气味")
-    gas = await sim.wait_text(ZHANG, "燃气", "119")
-    assert "不要开关电灯和电器" in text_of(gas), text_of(gas)
-    # reported as urgent, the receipt says it again: help is on its way, not there yet
-    await press(sim, ZHANG, gas, OfferCb(action=OfferAction.repair).pack())
-    await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))  # "家里": not asked where
-    await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "urgent"))
-    # no visit time to pick: someone comes at once
-    summary = await sim.wait_text(ZHANG, "请核对您的报修内容", "上门时间：尽快（紧急）")
-    assert not any(d == wiz(WizAction.edit, "window") for _t, d in buttons(summary))
-    await press(sim, ZHANG, summary, wiz(WizAction.submit))
-    receipt = await sim.wait_text(ZHANG, "工单号：BX-")
-    assert "119" in text_of(receipt) and "不要开关电灯和电器" in text_of(receipt)
-    assert "物业服务中心电话：0571-8888 6666" in text_of(receipt), text_of(receipt)
-    await sim.send(LI, "someone is trapped in the lift")
-    lift = await sim.wait_text(LI, "lift", "119")
-    assert "call 96333" in text_of(lift), text_of(lift)
-    await sim.send(ZHANG, "水管爆了 水漫了一地")
-    flood = await sim.wait_text(ZHANG, "水管/下水道", "119")
-    assert "总水阀" in text_of(flood), text_of(flood)
-    # an ordinary lift fault is offered without the emergency steps
-    await sim.send(ZHANG, "电梯又坏了")
-    ordinary = await sim.wait_text(ZHANG, "电梯")
-    assert "96333" not in text_of(ordinary) and "119" not in text_of(ordinary)
-
-
-async def test_small_talk_is_not_offered_and_no_means_no(product: Product) -> None:
-    sim = product.sim
-    await bind_zhang(sim)
-    await sim.send(ZHANG, "你好呀，在吗？")
-    await sim.wait_text(ZHANG, "您好！我是邻里", "厨房水管漏水了")  # greeted, not an offer
-    await sim.send(ZHANG, "谢谢")
-    await sim.wait_text(ZHANG, "不客气")
-    await sim.send(ZHANG, "楼上天天半夜装修，吵死了")
-    offer = await sim.wait_text(ZHANG, "噪音投诉")
-    await press(sim, ZHANG, offer, OfferCb(action=OfferAction.no).pack())
-    await sim.wait_text(ZHANG, "没有提交")
-    assert await count(product, Ticket) == 0
-
-
-async def test_a_lone_photo_is_offered_as_a_repair_and_kept(product: Product) -> None:
-    sim = product.sim
-    await bind_zhang(sim)
-    await sim.send(ZHANG, photo={})  # no words, no command
-    offer = await sim.wait_text(ZHANG, "要用这张照片报修")
-    await sim.send(ZHANG, photo={})  # the second photo of an album joins the offer
-    await sim.wait_text(ZHANG, "已加上")
-    await press(sim, ZHANG, offer, OfferCb(action=OfferAction.repair).pack())
-    await ask_and_press(sim, ZHANG, wiz(WizAction.category, "doors_windows"))
-    await ask_and_press(sim, ZHANG, wiz(WizAction.where, "home"))
-    await sim.wait_text(ZHANG, "发生了什么")
-    await sim.send(ZHANG, "阳台推拉门的滑轮坏了，推不动")
-    photos = await sim.wait_text(ZHANG, "您已发了 2 张照片")
-    await press(sim, ZHANG, photos, wiz(WizAction.photos_done))
-    await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "normal"))
-    await ask_and_press(sim, ZHANG, wiz(WizAction.window, "any"))
-    await ask_and_press(sim, ZHANG, wiz(WizAction.submit))
-    receipt = await sim.wait_text(ZHANG, "工单号：BX-")
-    ticket = await latest_ticket(product)
-    assert ticket.number in text_of(receipt)
-    assert ticket.category == "doors_windows"
-    assert await count(product, TicketMedia, TicketMedia.ticket_id == ticket.id) == 2
-
-
 # --- /tickets and what a resident may do -------------------------------------------------------
 
 
@@ -384,61 +175,6 @@ async def test_my_tickets_shows_the_history_and_cancel_works_before_work_starts(
     )
     await sim.wait_text(ZHANG, "您的报修", ticket.number, "已撤销")
     assert (await ticket_by_number(product, ticket.number)).status == TicketStatus.cancelled
-
-
-async def without_buttons(sim: Sim, user: int, message: Message, what: str) -> Message:
-    """The same message once it has been edited to carry no buttons."""
-    return await sim.wait_for(
-        user,
-        lambda m: m["message_id"] == message["message_id"] and not buttons(m),
-        what=what,
-    )
-
-
-async def open_page(sim: Sim, user: int, ticket: Ticket) -> Message:
-    """The ticket's page, opened from "📋 我的工单" as a resident would."""
-    await sim.send(user, "📋 我的工单")
-    listing = await sim.wait_text(user, "您家的报修和投诉", ticket.number)
-    await press(sim, user, listing, TicketCb(action=TicketAction.show, ticket_id=ticket.id).pack())
-    return await sim.wait_text(user, ticket.number, "处理记录")
-
-
-async def work_on(product: Product, ticket: Ticket, *, message: str | None = None) -> None:
-    """The dispatcher assigns the ticket to the technician, who (saying `message` to the
-    resident first) starts and finishes it."""
-    async with product.db.sessions() as session:
-        dispatcher = await person(product, DISPATCHER, session)
-        technician = await person(product, TECHNICIAN, session)
-        now, settings = product.runtime.clock.now(), product.settings.tickets
-        assert technician.staff is not None
-        await act(
-            session,
-            ticket_id=ticket.id,
-            action=Action.assign,
-            person=dispatcher,
-            now=now,
-            settings=settings,
-            assignee_id=technician.staff.id,
-        )
-        if message:
-            await add_message(
-                session,
-                ticket_id=ticket.id,
-                person=technician,
-                now=now,
-                text=message,
-                as_staff=True,
-            )
-        for step in (Action.start, Action.finish):
-            await act(
-                session,
-                ticket_id=ticket.id,
-                action=step,
-                person=technician,
-                now=now,
-                settings=settings,
-            )
-        await session.commit()
 
 
 async def test_done_is_rated_with_stars_and_a_comment(product: Product) -> None:
