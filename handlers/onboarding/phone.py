@@ -20,7 +20,7 @@ from handlers.onboarding.common import (
     close_question,
     router,
 )
-from handlers.ui import error_text, private
+from handlers.ui import error_text, private, typed
 from models import ChatIdentity, ResidentRole
 from services import onboarding
 from services.errors import DomainError
@@ -174,6 +174,26 @@ async def picked_room(
         **address,
     )
     await query.answer()
+
+
+@router.message(private, Joining.choosing_home, typed)
+async def typed_home(message: Message, reply: Replier, session: AsyncSession) -> None:
+    """The address typed instead of tapped ("3栋2单元302"): straight to who they are there."""
+    home = await onboarding.home_from_words(session, message.text or "")
+    if home is None:
+        await reply("binding.home_not_found")
+        return
+    address = await onboarding.address_for(session, home.id)
+    position = await onboarding.unit_position(session, home.id)
+    assert address is not None and position is not None  # the home was just found
+    building_id, unit_index = position
+    await reply(
+        "binding.choose_role",
+        household_id=home.id,
+        building_id=building_id,
+        unit_index=unit_index,
+        **address,
+    )
 
 
 @router.callback_query(Joining.choosing_home, JoinCb.filter(F.action == JoinAction.request))

@@ -197,6 +197,16 @@ def render_choose_room(ctx: RenderContext) -> Rendered:
     )
 
 
+@notices.register("binding.home_not_found")
+def render_home_not_found(ctx: RenderContext) -> Rendered:
+    return Rendered(
+        ctx._(
+            "I could not find that home. Please type it as building, unit and room, for "
+            "example “3栋2单元302”, or tap the buttons above one by one."
+        )
+    )
+
+
 @notices.register("binding.choose_role")
 def render_choose_role(ctx: RenderContext) -> Rendered:
     _ = ctx._

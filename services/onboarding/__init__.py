@@ -20,6 +20,7 @@ from services.onboarding.codes import (
 from services.onboarding.homes import (
     address_for,
     buildings_of,
+    home_from_words,
     rooms_of,
     unit_position,
     units_of,
@@ -39,6 +40,7 @@ __all__ = [
     "buildings_of",
     "check_code",
     "decide_request",
+    "home_from_words",
     "looks_like_code",
     "members",
     "new_code",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,6 +67,40 @@ async def rooms_of(session: AsyncSession, building_id: int, unit: str) -> list[H
 def _natural(text: str) -> tuple[int, str]:
     digits = re.sub(r"\D", "", text)
     return (int(digits) if digits else 0, text)
+
+
+async def home_from_words(session: AsyncSession, text: str) -> Household | None:
+    """The one home an address typed by hand names ("3栋2单元302", "3-2-302", "3号楼 302"):
+    building, unit and room numbers in that order (the unit may be left out when the room
+    number alone is enough). None when it names no home, or several (the same address in two
+    estates: the buttons ask)."""
+    numbers = [
+        n.lstrip("0") or "0" for n in re.findall(r"\d+", unicodedata.normalize("NFKC", text))
+    ]
+    if len(numbers) not in (2, 3) or len(text) > 40:
+        return None
+    building, room = numbers[0], numbers[-1]
+    unit = numbers[1] if len(numbers) == 3 else None
+    buildings = [b.id for b in await buildings_of(session) if _number(b.name) == building]
+    if not buildings:
+        return None
+    candidates = await session.scalars(
+        household_query().where(
+            Household.building_id.in_(buildings), Household.room.contains(room)
+        )
+    )
+    found = [
+        h
+        for h in candidates
+        if _number(h.room) == room and (unit is None or _number(h.unit) == unit)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _number(name: str) -> str:
+    """'3栋' → '3', '02单元' → '2', '302室' → '302'; '' when there is no number."""
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", name))
+    return digits.lstrip("0") or ("0" if digits else "")
 
 
 async def unit_position(session: AsyncSession, household_id: int) -> tuple[int, int] | None:

@@ -210,6 +210,21 @@ async def test_a_wrong_tap_while_choosing_the_home_goes_back_one_step(product: P
         assert await session.scalar(select(func.count()).select_from(BindingRequest)) == 1
 
 
+async def test_the_home_typed_instead_of_tapped_is_found(product: Product) -> None:
+    sim = product.sim
+    await sim.share_contact(WANG)
+    await sim.wait_text(WANG, "请问您住在哪一栋")
+    await sim.send(WANG, "4栋 302")  # a 302 in every unit: which one?
+    await sim.wait_text(WANG, "没找到这一户", "3栋2单元302")
+    await sim.send(WANG, "9栋1单元101")  # no such building
+    await sim.send(WANG, "４号楼２单元３０２室")  # full-width, as some phones type
+    roles = await sim.wait_text(WANG, "金采小区 4栋 2单元 302", "管家")
+    await sim.press_button(WANG, WANG, roles, "租户")
+    await sim.wait_text(GROUP, "4栋 2单元 302")
+    said = [text_of(m) for m in await sim.bot_messages(WANG)]
+    assert sum("没找到这一户" in t for t in said) == 2, said
+
+
 async def test_a_rejected_request_is_told_with_the_offices_number(product: Product) -> None:
     """Told to call the office, she is given its number: she will not have it at hand."""
     sim = product.sim
