@@ -238,6 +238,13 @@ def render_list(ctx: RenderContext) -> Rendered:
 
 @notices.register("notices.empty")
 def render_empty(ctx: RenderContext) -> Rendered:
+    if ctx.data.get("guest"):  # nothing is sent to someone whose estate is not known yet
+        return Rendered(
+            ctx._(
+                "Announcements go to the residents of each estate. Join your home first to "
+                "get them: type your binding code, or tap “Share my phone number”."
+            )
+        )
     return Rendered(
         ctx._("No announcements yet. When the property office sends one, it will appear here too.")
     )
@@ -295,7 +302,7 @@ async def list_notices(
     """List the announcements this person received, newest first."""
     data = await _page(session, person, clock, settings, 0)
     if data is None:
-        await reply("notices.empty")
+        await reply("notices.empty", guest=person.kind == "guest")
         return
     await reply("notices.list", **data)
 

@@ -214,7 +214,7 @@ async def test_manager_announces_to_one_building_and_residents_confirm(product: 
 async def test_a_water_cut_template_reads_in_each_residents_language(product: Product) -> None:
     sim = product.sim
     await sim.send(LI, "/notices")  # Mr Li's Telegram is in English; now the bot knows it
-    await sim.wait_text(LI, "No announcements yet")
+    await sim.wait_text(LI, "Join your home first")  # not joined yet: none for him
     await bind(product, ZHANG, ("1栋", "1单元", "101"))
     await bind(product, LI, ("2栋", "1单元", "301"))
 
