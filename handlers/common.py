@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
@@ -15,7 +17,7 @@ from bot.replies import Replier
 from bot.routing import Routes
 from core.phone import looks_like_phone
 from handlers.ui import BTN_HELP, BTN_LANGUAGE, Button, kind_of, menu_keyboard, private
-from services import identities, matcher
+from services import identities, matcher, onboarding
 from services.households import office_hotline
 from services.identities import Person
 
@@ -296,10 +298,9 @@ async def not_understood(
     """Text that no feature took (never echoed back: it may be long or private). Often a
     question the bot cannot answer (a bill, a parcel): the office's number goes with it."""
     kind = kind_of(person)
-    if kind == "guest" and looks_like_phone(message.text or ""):
-        # Someone joining types the number they were asked for: only a shared contact is
-        # known to be the sender's own, so say which button, rather than "not understood".
-        await reply("binding.phone_typed")
+    hint = await _joining_hint(message.text or "", session) if kind == "guest" else None
+    if hint is not None:
+        await reply(hint[0], **hint[1])
         return
     talk = matcher.small_talk(message.text or "")
     if talk is not None:  # "你好", "谢谢": answered in kind, not "not understood"
@@ -308,6 +309,17 @@ async def not_understood(
     # Staff know the office's number (and are the office): only residents and guests get it.
     hotline = await office_hotline(session, person) if kind in ("resident", "guest") else None
     await reply("common.not_understood", kind=kind, hotline=hotline)
+
+
+async def _joining_hint(text: str, session: AsyncSession) -> tuple[str, dict[str, Any]] | None:
+    """What someone not yet joined meant by typing their phone number or their address: how
+    to join with it, rather than "not understood"."""
+    if looks_like_phone(text):  # only a shared contact is known to be the sender's own
+        return "binding.phone_typed", {}
+    home = await onboarding.home_from_words(session, text)
+    if home is not None:
+        return "binding.address_typed", identities.address_of(home)
+    return None
 
 
 @fallback_router.message(private)

@@ -104,6 +104,20 @@ def render_phone_typed(ctx: RenderContext) -> Rendered:
     )
 
 
+@notices.register("binding.address_typed")
+def render_address_typed(ctx: RenderContext) -> Rendered:
+    _ = ctx._
+    return Rendered(
+        _(
+            "To join {address}, tap “Share my phone number” below: if the property office has "
+            "your number you are in at once, otherwise a steward confirms you. Or type the "
+            "home's 8-character binding code.",
+            address=address_text(_, ctx.data),
+        ),
+        menu_keyboard(_, "guest"),
+    )
+
+
 @notices.register("binding.phone_invalid")
 def render_phone_invalid(ctx: RenderContext) -> Rendered:
     _ = ctx._

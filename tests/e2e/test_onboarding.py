@@ -212,13 +212,21 @@ async def test_a_wrong_tap_while_choosing_the_home_goes_back_one_step(product: P
 
 async def test_the_home_typed_instead_of_tapped_is_found(product: Product) -> None:
     sim = product.sim
+    await sim.send(WANG, "我住4栋2单元302")  # before anything: told how to join that home
+    await sim.wait_text(WANG, "要绑定 金采小区 4栋 2单元 302", "分享我的手机号")
     await sim.share_contact(WANG)
     await sim.wait_text(WANG, "请问您住在哪一栋")
     await sim.send(WANG, "4栋 302")  # a 302 in every unit: which one?
     await sim.wait_text(WANG, "没找到这一户", "3栋2单元302")
     await sim.send(WANG, "9栋1单元101")  # no such building
     await sim.send(WANG, "４号楼２单元３０２室")  # full-width, as some phones type
-    roles = await sim.wait_text(WANG, "金采小区 4栋 2单元 302", "管家")
+    roles = await sim.wait_for(
+        WANG,
+        lambda m: (
+            "金采小区 4栋 2单元 302" in text_of(m) and any("租户" in t for t, _ in buttons(m))
+        ),
+        what="who she is in 4栋 2单元 302",
+    )
     await sim.press_button(WANG, WANG, roles, "租户")
     await sim.wait_text(GROUP, "4栋 2单元 302")
     said = [text_of(m) for m in await sim.bot_messages(WANG)]
