@@ -99,12 +99,17 @@ def render_help(ctx: RenderContext) -> Rendered:
                 "about a problem, and “My tickets” shows how each one is going. You can also "
                 "just type the problem, or send a photo or a voice note."
             ),
+            _(
+                "• “Notices” shows the property office's announcements, newest first; tap "
+                "“Got it” where they ask you to confirm."
+            ),
         ]
     lines += [
         _("• /lang changes the language (简体中文, 繁體中文, English)."),
         _("• /cancel stops what you are doing and goes back to the menu."),
-        _("• Stuck? Call the property office; a person will help you."),
     ]
+    if kind in ("resident", "guest"):  # staff are the office
+        lines.append(_("• Stuck? Call the property office; a person will help you."))
     hotline = ctx.data.get("hotline")
     if hotline:
         lines.append(_("Property office hotline: {hotline}", hotline=hotline))

@@ -128,6 +128,10 @@ async def test_a_menu_button_typed_in_words_works_like_the_button(product: Produ
     await sim.wait_text(ZHANG, "先绑定您的家，就能收到")
     await sim.share_contact(ZHANG)
     await sim.wait_text(ZHANG, "1栋 1单元 101")
+    await sim.send(ZHANG, "帮助")
+    helped = await sim.wait_text(ZHANG, "邻里使用说明")
+    assert "“通知”可以查看物业发布的通知" in text_of(helped)
+    assert "遇到困难？请给物业服务中心打电话" in text_of(helped)
     await sim.send(ZHANG, "我的家")
     await sim.wait_text(ZHANG, "家庭成员", "张桂英")
     await sim.send(ZHANG, "通知")  # not a complaint about a water-cut notice

@@ -15,6 +15,7 @@ async def test_staff_get_their_queue_and_managers_announcements_on_buttons(
     await sim.send(TECHNICIAN, "/help")
     helped = await sim.wait_text(TECHNICIAN, "/queue", "/say")
     assert "/broadcast" not in text_of(helped)  # not a technician's to send
+    assert "遇到困难" not in text_of(helped)  # staff are the office they would be told to call
     assert [b["text"] for b in reply_buttons(helped)] == ["🗂 工单队列", "🌐 语言", "❓ 帮助"]
     await sim.send(TECHNICIAN, "🗂 工单队列")  # the button, as it is pressed
     await sim.wait_text(TECHNICIAN, "没有未完结的工单")
