@@ -32,12 +32,18 @@ _PARTICLES = "呀啊吖哦呢啦哈嘛吧喔"  # said after a phrase, changing n
 _LONGEST_TEXT = 40  # characters: anything longer says more than hello
 
 
+_EMOJI: dict[str, str] = {"🙏": THANKS, "👍": OK, "👌": OK, "😊": OK, "🙂": OK, "👏": OK}
+
+
 def small_talk(text: str) -> str | None:
     """GREETING, THANKS or OK when the text is only such phrases (a greeting wins: "你好，
-    谢谢" opens a conversation), else None."""
+    谢谢" opens a conversation), or only a thumbs-up or folded hands; else None."""
     if len(text) > _LONGEST_TEXT:
         return None
     words = [_without_particles(word) for word in normalise(text).split()]
+    if not words:  # no words at all: perhaps an emoji that says it
+        emoji = {_EMOJI.get(ch) for ch in text.replace("\ufe0f", "") if not ch.isspace()}
+        return THANKS if emoji == {THANKS} else OK if emoji and emoji <= {THANKS, OK} else None
     kinds: set[str] = set()
     start = 0
     while start < len(words):
