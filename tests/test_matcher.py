@@ -29,6 +29,7 @@ from services.matcher import (
     small_talk,
     train,
     urgent_hint,
+    yes_or_no,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -310,3 +311,22 @@ def test_bad_labels_are_rejected() -> None:
 )
 def test_small_talk_is_only_greetings_thanks_or_ok(text: str, talk: str | None) -> None:
     assert small_talk(text) == talk
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("好的", True),
+        ("好的好的", True),
+        ("是的，麻烦了", True),
+        ("yes please", True),
+        ("不用了，谢谢", False),
+        ("算了吧", False),
+        ("no thanks", False),
+        ("好的 不用", None),  # both: not an answer
+        ("谢谢", None),
+        ("水管又漏了", None),
+    ],
+)
+def test_a_typed_yes_or_no(text: str, answer: bool | None) -> None:
+    assert yes_or_no(text) is answer

@@ -37,7 +37,7 @@ from core.settings import Settings
 from handlers.tickets import labels
 from handlers.tickets.filing import begin
 from handlers.tickets.form import media_of
-from handlers.ui import address_text, kind_of, menu_keyboard, not_command, private
+from handlers.ui import address_text, kind_of, menu_keyboard, not_command, private, typed
 from models import TicketKind
 from services import matcher, onboarding
 from services.identities import Person
@@ -80,6 +80,19 @@ class SoundsLikeProblem(Filter):
             return False
         match = matcher.classify(text)
         return {"match": match} if match.is_problem else False
+
+
+class AnswersOffer(Filter):
+    """A typed yes or no while an offer waits for its answer; hands both on."""
+
+    async def __call__(
+        self, message: Message, state: FSMContext, clock: Clock
+    ) -> bool | dict[str, Any]:
+        yes = matcher.yes_or_no(message.text or "")
+        if yes is None:
+            return False
+        offer = _pending(await state.get_data(), clock.now())
+        return False if offer is None else {"offer": offer, "yes": yes}
 
 
 # --- renderers -------------------------------------------------------------------------------
@@ -310,11 +323,40 @@ async def answered_offer(
     if callback_data.action == OfferAction.no:
         await state.clear()
         await reply("ticket_offer.declined", kind=kind_of(person))
-        await query.answer()
+    else:
+        await _take(offer, callback_data.action, person, reply, state, settings)
+    await query.answer()
+
+
+@router.message(private, StateFilter(None), typed, IsResident(), AnswersOffer())
+async def typed_answer(
+    message: Message,
+    offer: dict[str, Any],
+    yes: bool,
+    person: Person,
+    reply: Replier,
+    state: FSMContext,
+    settings: Settings,
+) -> None:
+    """ "好的" or "不用了" typed instead of tapping Yes or No: taken as the tap."""
+    if not yes:
+        await state.clear()
+        await reply("ticket_offer.declined", kind=kind_of(person))
         return
-    kind = (
-        TicketKind.repair if callback_data.action == OfferAction.repair else TicketKind.complaint
-    )
+    action = OfferAction.complaint if offer.get("kind") == "complaint" else OfferAction.repair
+    await _take(offer, action, person, reply, state, settings)
+
+
+async def _take(
+    offer: dict[str, Any],
+    action: OfferAction,
+    person: Person,
+    reply: Replier,
+    state: FSMContext,
+    settings: Settings,
+) -> None:
+    """Yes: the form begins with what the offer held."""
+    kind = TicketKind.repair if action == OfferAction.repair else TicketKind.complaint
     prefill: dict[str, Any] = {
         "media": offer.get("media", []),
         "urgent_hint": bool(offer.get("urgent_hint")),
@@ -328,4 +370,3 @@ async def answered_offer(
     elif offer.get("in_public"):  # "电梯…", "广场舞…": only which public place is asked
         prefill["location"] = "public"
     await begin(kind, person=person, reply=reply, state=state, settings=settings, prefill=prefill)
-    await query.answer()

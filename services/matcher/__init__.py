@@ -53,7 +53,7 @@ from services.matcher.labels import (
 )
 from services.matcher.model import Model, rule_offsets, train
 from services.matcher.rules import in_home, in_public, urgent_category
-from services.matcher.small_talk import GREETING, OK, THANKS, small_talk
+from services.matcher.small_talk import GREETING, OK, THANKS, small_talk, yes_or_no
 from services.matcher.text import features, normalise
 
 DATA_FILE = "ticket_phrases.csv"
@@ -165,4 +165,5 @@ __all__ = (
     "split_label",
     "train",
     "urgent_hint",
+    "yes_or_no",
 )

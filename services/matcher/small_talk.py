@@ -40,23 +40,70 @@ def small_talk(text: str) -> str | None:
     谢谢" opens a conversation), or only a thumbs-up or folded hands; else None."""
     if len(text) > _LONGEST_TEXT:
         return None
-    words = [_without_particles(word) for word in normalise(text).split()]
+    words = normalise(text).split()
     if not words:  # no words at all: perhaps an emoji that says it
         emoji = {_EMOJI.get(ch) for ch in text.replace("\ufe0f", "") if not ch.isspace()}
         return THANKS if emoji == {THANKS} else OK if emoji and emoji <= {THANKS, OK} else None
     kinds: set[str] = set()
-    start = 0
-    while start < len(words):
-        for size in range(min(_LONGEST_PHRASE, len(words) - start), 0, -1):
-            kind = _KIND_OF.get(tuple(words[start : start + size]))
-            if kind is not None:
-                kinds.add(kind)
-                start += size
-                break
-        else:
+    for phrase in _phrases(words):
+        kind = _KIND_OF.get(phrase)
+        if kind is None:
             return None  # a word that is not small talk
+        kinds.add(kind)
     return next((k for k in (GREETING, THANKS, OK) if k in kinds), None)
 
 
 def _without_particles(word: str) -> str:
-    return word.rstrip(_PARTICLES) or word
+    word = word.rstrip(_PARTICLES) or word
+    half = len(word) // 2
+    if half > 1 and len(word) % 2 == 0 and word[:half] == word[half:]:
+        return word[:half]  # said twice: "好的好的", "谢谢谢谢"
+    return word
+
+
+# A yes or a no typed to a question the bot asked with buttons ("要帮您报给物业吗？" "好的").
+_ANSWERS: dict[tuple[str, ...], bool] = {
+    tuple(phrase.split()): answer
+    for answer, phrases in (
+        (
+            True,
+            "好|好的|好滴|好啊|是|是的|对|对的|对对|可以|行|行的|嗯|嗯嗯|要|需要|报|报吧|帮我报|"
+            "yes|yeah|yep|ok|okay|sure|please|yes please",
+        ),
+        (False, "不|不用|不要|不用了|不要了|不了|算了|没事|没事了|不需要|no|nope|not now"),
+    )
+    for phrase in phrases.split("|")
+}
+
+
+def yes_or_no(text: str) -> bool | None:
+    """True for a plain yes ("好的", "是的，麻烦了", "yes please"), False for a plain no
+    ("不用了，谢谢", "no thanks"), None for anything else (a new problem, a question)."""
+    if len(text) > _LONGEST_TEXT:
+        return None
+    answers: set[bool] = set()
+    for phrase in _phrases(normalise(text).split()):
+        if phrase in _ANSWERS:
+            answers.add(_ANSWERS[phrase])
+        elif phrase not in _KIND_OF:  # thanks and greetings change nothing; anything else does
+            return None
+    return answers.pop() if len(answers) == 1 else None
+
+
+def _phrases(words: list[str]) -> list[tuple[str, ...]]:
+    """The words grouped into the longest known phrases, left to right (unknown words alone)."""
+    words = [_without_particles(word) for word in words]
+    found, start = [], 0
+    while start < len(words):
+        size = next(
+            (
+                n
+                for n in range(min(_LONGEST_PHRASE, len(words) - start), 0, -1)
+                if tuple(words[start : start + n]) in _KIND_OF
+                or tuple(words[start : start + n]) in _ANSWERS
+            ),
+            1,
+        )
+        found.append(tuple(words[start : start + size]))
+        start += size
+    return found

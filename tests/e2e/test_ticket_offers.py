@@ -135,3 +135,26 @@ async def test_a_lone_photo_is_offered_as_a_repair_and_kept(product: Product) ->
     assert ticket.number in text_of(receipt)
     assert ticket.category == "doors_windows"
     assert await count(product, TicketMedia, TicketMedia.ticket_id == ticket.id) == 2
+
+
+async def test_a_typed_yes_or_no_answers_the_offer(product: Product) -> None:
+    """Many type "好的" rather than tap: taken as the tap, while the offer waits."""
+    sim = product.sim
+    await bind_zhang(sim)
+    await sim.send(ZHANG, "楼上天天半夜装修，吵死了")
+    await sim.wait_text(ZHANG, "噪音投诉")
+    await sim.send(ZHANG, "不用了，谢谢")
+    await sim.wait_text(ZHANG, "没有提交")
+    await sim.send(ZHANG, "好的")  # no offer waits any more: just "OK"
+    await sim.wait_text(ZHANG, "有需要随时找我")
+
+    await sim.send(ZHANG, "厨房水管漏水了")
+    await sim.wait_text(ZHANG, "水管/下水道报修")
+    await sim.send(ZHANG, "好的，麻烦了")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))  # the form, pre-filled
+    await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "normal"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.window, "any"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.submit))
+    await sim.wait_text(ZHANG, "工单号：BX-")
+    ticket = await latest_ticket(product)
+    assert (ticket.category, ticket.description) == ("plumbing", "厨房水管漏水了")
