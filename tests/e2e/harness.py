@@ -75,6 +75,25 @@ def text_of(message: Message) -> str:
     return message.get("text") or message.get("caption") or ""
 
 
+def has_button(data: str) -> Callable[[Message], bool]:
+    """A test of a message: it offers a button carrying exactly this callback data."""
+    return lambda m: any(d == data for _t, d in buttons(m))
+
+
+async def press(sim: Sim, user: int, message: Message, data: str) -> dict[str, Any]:
+    """Press, in `user`'s private chat, the button carrying exactly this callback data;
+    returns the bot's answer."""
+    assert any(d == data for _t, d in buttons(message)), f"no {data!r} in {buttons(message)}"
+    pressed = await sim.press(user, user, message["message_id"], data)
+    return await sim.callback_answer(pressed["callback_query_id"], wait=10)
+
+
+async def ask_and_press(sim: Sim, user: int, data: str) -> dict[str, Any]:
+    """Wait for the newest message offering this button, then press it."""
+    question = await sim.wait_for(user, has_button(data), what=f"a button {data!r}")
+    return await press(sim, user, question, data)
+
+
 class Sim:
     """The simulator's control API, as a test uses it."""
 

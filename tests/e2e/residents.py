@@ -15,7 +15,7 @@ from services.tickets.filing import TicketDraft, create
 from services.tickets.lifecycle import act, add_message
 from services.tickets.machine import Action
 from tests.e2e.conftest import Product
-from tests.e2e.harness import Message, Sim, buttons, text_of
+from tests.e2e.harness import Message, Sim, buttons, press, text_of
 
 ZHANG, LI = 10001, 10002  # 张阿姨 owns 1栋1单元101 (roster phone); Mr Li reads English
 DISPATCHER, TECHNICIAN = 900002, 900004
@@ -25,23 +25,6 @@ def wiz(action: WizAction, value: str = "") -> str:
     return WizardCb(action=action, value=value).pack()
 
 
-def has_button(data: str) -> Any:
-    return lambda m: any(d == data for _t, d in buttons(m))
-
-
-async def press(sim: Sim, user: int, message: Message, data: str) -> dict[str, Any]:
-    """Press the button carrying exactly this callback data; returns the bot's answer."""
-    assert any(d == data for _t, d in buttons(message)), f"no {data!r} in {buttons(message)}"
-    pressed = await sim.press(user, user, message["message_id"], data)
-    return await sim.callback_answer(pressed["callback_query_id"], wait=10)
-
-
-async def ask_and_press(sim: Sim, user: int, data: str) -> dict[str, Any]:
-    """Wait for the newest message offering this button, then press it."""
-    question = await sim.wait_for(user, has_button(data), what=f"a button {data!r}")
-    return await press(sim, user, question, data)
-
-
 async def bind_zhang(sim: Sim) -> None:
     await sim.share_contact(ZHANG)
     await sim.wait_text(ZHANG, "1栋 1单元 101")
@@ -49,17 +32,23 @@ async def bind_zhang(sim: Sim) -> None:
 
 async def bind_li(product: Product) -> None:
     """Mr Li joins 2栋1单元301 with its binding code, as in the onboarding tests."""
+    await join_by_code(product, LI, ("2栋", "1单元", "301"), "owner")
+    await product.sim.wait_text(LI, "Done!")
+
+
+async def join_by_code(product: Product, user: int, home: tuple[str, str, str], role: str) -> None:
+    """`user` opens the bot with the home's deep link and taps the button naming `role`."""
     sim = product.sim
+    building, unit, room = home
     async with product.db.sessions() as session:
-        home = await find_household(
-            session, community="金采小区", building="2栋", unit="1单元", room="301"
+        found = await find_household(
+            session, community="金采小区", building=building, unit=unit, room=room
         )
-        assert home is not None
-        code = home.binding_code
-    await sim.send(LI, f"/start {code}")
-    confirm = await sim.wait_text(LI, "Is this your home?")
-    await sim.press_button(LI, LI, confirm, "owner")
-    await sim.wait_text(LI, "Done!")
+        assert found is not None
+        code = found.binding_code
+    await sim.send(user, f"/start {code}")
+    confirm = await sim.wait_for(user, lambda m: any(role in t for t, _d in buttons(m)))
+    await sim.press_button(user, user, confirm, role)
 
 
 async def person(product: Product, telegram_id: int, session: Any) -> identities.Person:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -35,7 +34,7 @@ from models.db import Database
 from services import broadcast_progress, broadcasts
 from services.broadcasts import Draft, QuietHours
 from tests.e2e.conftest import Product, Server, product_settings, seed, start_product
-from tests.e2e.harness import Message, Sim, buttons, text_of
+from tests.e2e.harness import Message, Sim, ask_and_press, buttons, has_button, press, text_of
 from tests.services.factories import resident
 
 MANAGER, TECHNICIAN = 900001, 900004
@@ -58,23 +57,6 @@ async def product(
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def has_button(data: str) -> Any:
-    return lambda m: any(d == data for _t, d in buttons(m))
-
-
-async def press(sim: Sim, user: int, message: Message, data: str) -> dict[str, Any]:
-    """Press the button carrying exactly this callback data; returns the bot's answer."""
-    assert any(d == data for _t, d in buttons(message)), f"no {data!r} in {buttons(message)}"
-    pressed = await sim.press(user, user, message["message_id"], data)
-    return await sim.callback_answer(pressed["callback_query_id"], wait=10)
-
-
-async def ask_and_press(sim: Sim, user: int, data: str) -> dict[str, Any]:
-    """Wait for the question offering this button, then press it."""
-    question = await sim.wait_for(user, has_button(data), what=f"a button {data!r}")
-    return await press(sim, user, question, data)
 
 
 async def bind(

@@ -17,16 +17,20 @@ from handlers.tickets.offers import OfferAction, OfferCb
 from handlers.tickets.pages import TicketAction, TicketCb
 from models import FsmRecord, Ticket, TicketEvent
 from tests.e2e.conftest import Product
-from tests.e2e.harness import ShiftedClock, Sim, text_of
+from tests.e2e.harness import (
+    ShiftedClock,
+    Sim,
+    ask_and_press,
+    has_button,
+    press,
+    text_of,
+)
 from tests.e2e.residents import (
     ZHANG,
-    ask_and_press,
     bind_zhang,
     count,
     file_repair,
-    has_button,
     open_page,
-    press,
     ticket_by_number,
     wiz,
     work_on,

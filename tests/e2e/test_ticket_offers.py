@@ -6,16 +6,19 @@ from handlers.tickets.form import WizAction
 from handlers.tickets.offers import OfferAction, OfferCb
 from models import Ticket, TicketMedia
 from tests.e2e.conftest import Product
-from tests.e2e.harness import buttons, text_of
+from tests.e2e.harness import (
+    ask_and_press,
+    buttons,
+    press,
+    text_of,
+)
 from tests.e2e.residents import (
     LI,
     ZHANG,
-    ask_and_press,
     bind_li,
     bind_zhang,
     count,
     latest_ticket,
-    press,
     wiz,
 )
 

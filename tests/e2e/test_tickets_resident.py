@@ -19,21 +19,26 @@ from models import (
     TicketStatus,
 )
 from services.demo import DISPATCH_GROUP_ID
-from services.households import find_household
 from tests.e2e.conftest import Product
-from tests.e2e.harness import buttons, settled, text_of, tomorrow_morning
+from tests.e2e.harness import (
+    ask_and_press,
+    buttons,
+    has_button,
+    press,
+    settled,
+    text_of,
+    tomorrow_morning,
+)
 from tests.e2e.residents import (
     LI,
     ZHANG,
-    ask_and_press,
     bind_li,
     bind_zhang,
     count,
     file_repair,
-    has_button,
+    join_by_code,
     number_in,
     open_page,
-    press,
     ticket_by_number,
     without_buttons,
     wiz,
@@ -354,15 +359,7 @@ async def test_a_family_member_who_rates_is_the_one_asked_for_a_few_words(
     ticket = await file_repair(product, ZHANG, "卧室空调不制冷")
     son = 10077
     await sim.user(son, "小张")
-    async with product.db.sessions() as session:
-        home = await find_household(
-            session, community="金采小区", building="1栋", unit="1单元", room="101"
-        )
-        assert home is not None
-        code = home.binding_code
-    await sim.send(son, f"/start {code}")
-    confirm = await sim.wait_for(son, lambda m: "我是家庭成员" in str(buttons(m)))
-    await sim.press_button(son, son, confirm, "我是家庭成员")
+    await join_by_code(product, son, ("1栋", "1单元", "101"), "我是家庭成员")
     await sim.wait_text(son, "绑定成功")
     await work_on(product, ticket)
 

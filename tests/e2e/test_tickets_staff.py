@@ -42,7 +42,15 @@ from services.tickets.filing import TicketDraft, create
 from services.tickets.lifecycle import add_message
 from services.tickets.media import MediaIn
 from tests.e2e.conftest import Product
-from tests.e2e.harness import Message, Sim, buttons, settled, text_of, tomorrow_morning
+from tests.e2e.harness import (
+    Message,
+    Sim,
+    buttons,
+    has_button,
+    settled,
+    text_of,
+    tomorrow_morning,
+)
 from tests.services.factories import resident
 
 GROUP = int(DISPATCH_GROUP_ID)
@@ -153,10 +161,6 @@ async def press(sim: Sim, user: int, chat: int, message: Message | None, data: s
     answer = await sim.callback_answer(pressed["callback_query_id"], wait=10)
     assert answer["answered"], f"press of {data!r} was not answered"
     return answer
-
-
-def has_button(data: str) -> Any:
-    return lambda m: any(d == data for _t, d in buttons(m))
 
 
 async def alert_of(sim: Sim, ticket: Ticket) -> Message:

@@ -10,8 +10,18 @@ import pytest
 
 from handlers.tickets.form import WizAction
 from tests.e2e.conftest import Product
-from tests.e2e.harness import ShiftedClock, buttons, text_of
-from tests.e2e.residents import ZHANG, ask_and_press, bind_zhang, has_button, wiz
+from tests.e2e.harness import (
+    ShiftedClock,
+    ask_and_press,
+    buttons,
+    has_button,
+    text_of,
+)
+from tests.e2e.residents import (
+    ZHANG,
+    bind_zhang,
+    wiz,
+)
 
 # A Tuesday, ten to eleven in the morning in the demo estate.
 ALMOST_ELEVEN = datetime(2026, 12, 8, 10, 50, tzinfo=ZoneInfo("Asia/Shanghai"))
