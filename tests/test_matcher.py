@@ -28,7 +28,9 @@ from services.matcher import (
     read_rows,
     small_talk,
     train,
+    urgency_said,
     urgent_hint,
+    where_said,
     yes_or_no,
 )
 
@@ -330,3 +332,33 @@ def test_small_talk_is_only_greetings_thanks_or_ok(text: str, talk: str | None) 
 )
 def test_a_typed_yes_or_no(text: str, answer: bool | None) -> None:
     assert yes_or_no(text) is answer
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("家里", ("home", False)),
+        ("在我家", ("home", False)),
+        ("卫生间", ("home", False)),
+        ("公共区域", ("public", False)),
+        ("Public area", ("public", False)),
+        ("3单元楼道5楼", ("public", True)),
+        ("随便", None),
+    ],
+)
+def test_where_typed_to_the_form(text: str, where: tuple[str, bool] | None) -> None:
+    assert where_said(text) == where
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        ("不急", "normal"),
+        ("普通", "normal"),
+        ("紧急！", "urgent"),
+        ("Urgent", "urgent"),
+        ("嗯", None),
+    ],
+)
+def test_urgency_typed_to_the_form(text: str, urgency: str | None) -> None:
+    assert urgency_said(text) == urgency

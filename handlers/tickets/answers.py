@@ -1,6 +1,7 @@
-"""The report form's answers that are typed, spoken or sent rather than tapped: a category
-in words, a public place, what happened (text or a voice note), photos with their captions,
-and anything else sent at a step, which gets the same question again with a hint.
+"""The report form's answers that are typed, spoken or sent rather than tapped: a category,
+where ("家里", or the place itself) and how urgent ("不急") in words, a public place, what
+happened (text or a voice note), photos with their captions, and anything else sent at a
+step, which gets the same question again with a hint.
 
 Its router goes right after handlers/tickets/filing.py's (which starts the form and takes its
 buttons); commands typed mid-form go to their own handlers.
@@ -54,6 +55,37 @@ async def typed_instead_of_category(
         await advance(reply, state, person, data)
         return
     await reply("ticket_form.ask_category", **view(data, person), hint="buttons")
+
+
+@router.message(private, Filing.where, typed)
+async def typed_where(message: Message, person: Person, reply: Replier, state: FSMContext) -> None:
+    """ "家里", "公共区域" or the place itself ("3单元楼道5楼") typed instead of a tap."""
+    text = (message.text or "").strip()
+    said = matcher.where_said(text)
+    if said is None:
+        await use_the_buttons(message, person, reply, state)
+        return
+    data = await state.get_data()
+    data["location"], named = said
+    if data["location"] == "home":
+        data.pop("place", None)
+    elif named and len(text) <= PLACE_MAX:  # the place itself: not asked again
+        data["place"] = text
+    await advance(reply, state, person, data)
+
+
+@router.message(private, Filing.urgency, typed)
+async def typed_urgency(
+    message: Message, person: Person, reply: Replier, state: FSMContext
+) -> None:
+    """ "不急" or "紧急" typed instead of a tap."""
+    said = matcher.urgency_said(message.text or "")
+    if said is None:
+        await use_the_buttons(message, person, reply, state)
+        return
+    data = await state.get_data()
+    data["urgency"] = said
+    await advance(reply, state, person, data)
 
 
 @router.message(private, Filing.place, typed)

@@ -41,6 +41,7 @@ import io
 from collections.abc import Iterable, Sequence
 from importlib import resources
 
+from services.matcher.answers import urgency_said, where_said
 from services.matcher.labels import (
     COMPLAINT_CATEGORIES,
     KINDS,
@@ -164,6 +165,8 @@ __all__ = (
     "small_talk",
     "split_label",
     "train",
+    "urgency_said",
     "urgent_hint",
+    "where_said",
     "yes_or_no",
 )

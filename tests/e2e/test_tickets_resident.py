@@ -37,6 +37,7 @@ from tests.e2e.residents import (
     count,
     file_repair,
     join_by_code,
+    latest_ticket,
     number_in,
     open_page,
     ticket_by_number,
@@ -117,6 +118,28 @@ async def test_bad_input_is_explained_and_cancel_works_at_any_step(product: Prod
     await sim.wait_text(ZHANG, "已取消")
     assert await count(product, Ticket) == 0
     assert await count(product, FsmRecord, FsmRecord.state.is_not(None)) == 0
+
+
+async def test_where_and_how_urgent_may_be_typed_instead_of_tapped(product: Product) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    await sim.send(ZHANG, "/repair")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.category, "elevator"))
+    await sim.wait_text(ZHANG, "问题在哪里")
+    await sim.send(ZHANG, "3栋的电梯")  # the place itself: public, and not asked again
+    await sim.wait_text(ZHANG, "发生了什么")
+    await sim.send(ZHANG, "按钮不亮，门关不上")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))
+    await sim.wait_text(ZHANG, "情况紧急吗")
+    await sim.send(ZHANG, "不急")
+    summary = await sim.wait_text(ZHANG, "请核对您的报修内容")
+    await press(sim, ZHANG, summary, wiz(WizAction.submit))
+    await sim.wait_text(ZHANG, "工单号：BX-")
+    ticket = await latest_ticket(product)
+    assert (ticket.location, ticket.place, ticket.urgency) == ("public", "3栋的电梯", "normal")
+    said = [text_of(m) for m in await sim.bot_messages(ZHANG)]
+    assert not any("具体在哪里" in t for t in said)
+    assert not any("请点下面的按钮" in t for t in said)
 
 
 async def test_edit_from_the_summary_and_an_anonymous_complaint(product: Product) -> None:
