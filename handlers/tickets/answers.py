@@ -9,6 +9,8 @@ buttons); commands typed mid-form go to their own handlers.
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from aiogram import F
@@ -16,9 +18,11 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
+from bot.i18n import Translator
 from bot.replies import Replier
 from bot.routing import Routes
-from handlers.tickets.filing import advance
+from handlers.tickets import labels
+from handlers.tickets.filing import advance, local_now
 from handlers.tickets.form import (
     NOTICE_OF,
     PLACE_MAX,
@@ -31,7 +35,7 @@ from handlers.ui import not_command, private, typed
 from models import TicketKind
 from services import matcher
 from services.identities import Person
-from services.tickets import rules
+from services.tickets import rules, visits
 
 router = Routes()
 
@@ -86,6 +90,43 @@ async def typed_urgency(
     data = await state.get_data()
     data["urgency"] = said
     await advance(reply, state, person, data)
+
+
+@router.message(private, Filing.window, typed)
+async def typed_window(
+    message: Message, person: Person, reply: Replier, state: FSMContext, _: Translator
+) -> None:
+    """A visit time typed instead of a tap ("明天上午", "周末", "随时"): the one offered time
+    it names."""
+    data = await state.get_data()
+    code = _visit_named(_, message.text or "", data)
+    if code is None:
+        await use_the_buttons(message, person, reply, state)
+        return
+    if visits.acceptable(code, local_now(reply, data)):  # else asked again, with times ahead
+        data["visit_window"] = code
+    await advance(reply, state, person, data)
+
+
+ANY_TIME_WORDS = frozenset({"随时", "随便", "都行", "anytime", "whenever"})
+
+
+def _visit_named(_: Translator, text: str, data: dict[str, Any]) -> str | None:
+    """The offered visit time whose button's words contain the typed words, if just one does."""
+    typed = _folded(text)
+    choices = data.get("visit_choices") or []
+    if typed in ANY_TIME_WORDS and visits.ANY in choices:
+        return visits.ANY
+    today = date.fromisoformat(data["visit_today"]) if data.get("visit_today") else None
+    if len(typed) < 2 or typed.isdigit():  # "1", "12": part of a date, not a choice
+        return None
+    named = [c for c in choices if typed in _folded(labels.visit_choice(_, c, today))]
+    return named[0] if len(named) == 1 else None
+
+
+def _folded(text: str) -> str:
+    """Words without spaces, marks or case: "Tomorrow, morning" and "tomorrow morning" meet."""
+    return re.sub(r"[\W_]+", "", text).casefold()
 
 
 @router.message(private, Filing.place, typed)

@@ -60,3 +60,21 @@ async def test_a_morning_that_passed_while_the_question_waited_is_asked_again(
     assert this_morning not in offered and wiz(WizAction.window, "2026-12-08.afternoon") in offered
     await ask_and_press(sim, ZHANG, wiz(WizAction.window, "2026-12-08.afternoon"))
     await sim.wait_text(ZHANG, "请核对您的报修内容", "12月8日（周二）下午")
+
+
+async def test_a_visit_time_may_be_typed_when_it_names_one_offered(
+    product_at: Product, clock: ShiftedClock
+) -> None:
+    sim = product_at.sim
+    await bind_zhang(sim)
+    await sim.send(ZHANG, "/repair")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.category, "electrical"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.where, "home"))
+    await sim.send(ZHANG, "卧室的灯不亮了")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "normal"))
+    await sim.wait_for(ZHANG, has_button(wiz(WizAction.window, "any")), what="the question")
+    await sim.send(ZHANG, "明天")  # morning or afternoon? asked again
+    await sim.wait_text(ZHANG, "请点下面的按钮", "什么时间上门")
+    await sim.send(ZHANG, "明天上午")
+    await sim.wait_text(ZHANG, "请核对您的报修内容", "12月9日（周三）上午")
