@@ -12,6 +12,7 @@ from handlers.tickets.form import WizAction
 from tests.e2e.conftest import Product
 from tests.e2e.harness import (
     ShiftedClock,
+    Sim,
     ask_and_press,
     buttons,
     has_button,
@@ -32,10 +33,8 @@ async def clock() -> ShiftedClock:
     return ShiftedClock(ALMOST_ELEVEN)
 
 
-async def test_a_morning_that_passed_while_the_question_waited_is_asked_again(
-    product_at: Product, clock: ShiftedClock
-) -> None:
-    sim = product_at.sim
+async def to_the_visit_question(sim: Sim) -> None:
+    """张阿姨 reports, in her home, a light that is out, and is next asked when to visit."""
     await bind_zhang(sim)
     await sim.send(ZHANG, "/repair")
     await ask_and_press(sim, ZHANG, wiz(WizAction.category, "electrical"))
@@ -43,6 +42,13 @@ async def test_a_morning_that_passed_while_the_question_waited_is_asked_again(
     await sim.send(ZHANG, "卧室的灯不亮了")
     await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))
     await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "normal"))
+
+
+async def test_a_morning_that_passed_while_the_question_waited_is_asked_again(
+    product_at: Product, clock: ShiftedClock
+) -> None:
+    sim = product_at.sim
+    await to_the_visit_question(sim)
     this_morning = wiz(WizAction.window, "2026-12-08.morning")
     asked = await sim.wait_for(ZHANG, has_button(this_morning), what="the visit question")
     assert [t for t, _d in buttons(asked)][:3] == ["什么时间都可以", "今天上午", "今天下午"]
@@ -66,13 +72,7 @@ async def test_a_visit_time_may_be_typed_when_it_names_one_offered(
     product_at: Product, clock: ShiftedClock
 ) -> None:
     sim = product_at.sim
-    await bind_zhang(sim)
-    await sim.send(ZHANG, "/repair")
-    await ask_and_press(sim, ZHANG, wiz(WizAction.category, "electrical"))
-    await ask_and_press(sim, ZHANG, wiz(WizAction.where, "home"))
-    await sim.send(ZHANG, "卧室的灯不亮了")
-    await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))
-    await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "normal"))
+    await to_the_visit_question(sim)
     await sim.wait_for(ZHANG, has_button(wiz(WizAction.window, "any")), what="the question")
     await sim.send(ZHANG, "明天")  # morning or afternoon? asked again
     await sim.wait_text(ZHANG, "请点下面的按钮", "什么时间上门")
