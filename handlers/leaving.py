@@ -29,7 +29,7 @@ from aiogram.types import Message
 from bot.fsm import Timed
 from bot.i18n import Catalogue, bare_label
 from bot.notices import RenderContext, Rendered, notices
-from handlers.ui import LEAVING_COMMANDS, LONGEST_LABEL, leaving_labels
+from handlers.ui import LEAVING_COMMANDS, leaving_labels, typed_label
 
 
 @notices.register("common.left_unsent")
@@ -76,7 +76,7 @@ class LeaveConversation(BaseMiddleware):
             return False
         if text in self._labels or command_name(text) in LEAVING_COMMANDS:
             return True
-        return len(text) <= LONGEST_LABEL and bare_label(text) in self._bare_labels
+        return typed_label(text) in self._bare_labels
 
     async def __call__(
         self,

@@ -145,11 +145,16 @@ class Button(Filter):
 
     def matches(self, message: Message, catalogue: Catalogue) -> bool:
         text = message.text
-        if text is None or len(text) > LONGEST_LABEL:
+        if text is None:
             return False
-        return text in catalogue.variants(self.message) or bare_label(
+        return text in catalogue.variants(self.message) or typed_label(
             text
         ) in catalogue.bare_variants(self.message)
+
+
+def typed_label(text: str) -> str | None:
+    """A button's label as typed by hand (`bare_label`); None for text too long to be one."""
+    return bare_label(text) if len(text) <= LONGEST_LABEL else None
 
 
 # Domain refusals (services.errors.DomainError keys) as people read them.

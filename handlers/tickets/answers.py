@@ -108,15 +108,12 @@ async def typed_window(
     await advance(reply, state, person, data)
 
 
-ANY_TIME_WORDS = frozenset({"随时", "随便", "都行", "anytime", "whenever"})
-
-
 def _visit_named(_: Translator, text: str, data: dict[str, Any]) -> str | None:
     """The offered visit time whose button's words contain the typed words, if just one does."""
-    typed = _folded(text)
     choices = data.get("visit_choices") or []
-    if typed in ANY_TIME_WORDS and visits.ANY in choices:
+    if matcher.any_time_said(text) and visits.ANY in choices:
         return visits.ANY
+    typed = _folded(text)
     today = date.fromisoformat(data["visit_today"]) if data.get("visit_today") else None
     if len(typed) < 2 or typed.isdigit():  # "1", "12": part of a date, not a choice
         return None

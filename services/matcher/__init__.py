@@ -41,7 +41,7 @@ import io
 from collections.abc import Iterable, Sequence
 from importlib import resources
 
-from services.matcher.answers import urgency_said, where_said
+from services.matcher.answers import any_time_said, urgency_said, where_said
 from services.matcher.labels import (
     COMPLAINT_CATEGORIES,
     KINDS,
@@ -150,6 +150,7 @@ __all__ = (
     "Match",
     "Model",
     "Row",
+    "any_time_said",
     "at_home",
     "classify",
     "default_model",

@@ -1,5 +1,5 @@
-"""Answers typed to the report form's button questions ("家里", "不急"), as people type them
-instead of tapping: where the problem is, and how urgent."""
+"""Answers typed to the report form's button questions ("家里", "不急", "随时"), as people
+type them instead of tapping: where the problem is, how urgent, and "any time" for a visit."""
 
 from __future__ import annotations
 
@@ -45,3 +45,11 @@ def where_said(text: str) -> tuple[str, bool] | None:
 def urgency_said(text: str) -> str | None:
     """URGENT or NORMAL for a typed answer such as "不急" or "紧急", else None."""
     return _URGENCY.get(normalise(text))
+
+
+_ANY_TIME = frozenset({"随时", "随便", "都行", "都可以", "anytime", "any time", "whenever"})
+
+
+def any_time_said(text: str) -> bool:
+    """Whether a typed visit time means "whenever suits you" ("随时", "any time")."""
+    return normalise(text) in _ANY_TIME
