@@ -73,19 +73,7 @@ def ticket_lines(_: Translator, data: dict[str, Any], *, private: bool = False) 
         f"{icon} {name_of(_, KIND_NAMES, data.get('kind', ''))} {data['number']} · "
         f"{category_name(_, data.get('kind', ''), data.get('category', ''))}"
     )
-    if data.get("anonymous"):
-        lines.append(_("📍 {building} · anonymous", building=data.get("building") or "—"))
-    else:
-        address = " ".join(
-            p for p in (data.get("building"), data.get("unit"), data.get("room")) if p
-        )
-        lines.append(f"📍 {address or '—'}")
-        if data.get("reporter"):
-            lines.append(_("👤 {name}", name=data["reporter"]))
-        if data.get("phone"):
-            lines.append(f"📞 {data['phone'] if private else mask_phone(data['phone'])}")
-    if data.get("location") == "public" and data.get("place"):
-        lines.append(_("🏞 Public place: {place}", place=data["place"]))
+    lines += _where_and_who(_, data, private=private)
     if data.get("description"):
         lines.append(f"📝 {data['description']}")
     if data.get("kind") == "repair" and data.get("visit_window"):
@@ -102,6 +90,29 @@ def ticket_lines(_: Translator, data: dict[str, Any], *, private: bool = False) 
         lines.append(last)
     if data.get("assignee") and data.get("last_action") not in ("assign", "auto_assign", "grab"):
         lines.append(_("👷 Assignee: {name}", name=data["assignee"]))
+    return lines
+
+
+def _where_and_who(_: Translator, data: dict[str, Any], *, private: bool) -> list[str]:
+    """📍 is where the work is: the home, or for a public place the place itself, the
+    reporter's home then marked as theirs (a technician sent to "1栋 1单元 101" for the lift
+    would knock on the wrong door)."""
+    public = data.get("place") if data.get("location") == "public" else None
+    lines = [_("📍 Public place: {place}", place=public)] if public else []
+    if data.get("anonymous"):
+        building = data.get("building") or "—"
+        if public:
+            return [*lines, _("👤 Anonymous resident of {building}", building=building)]
+        return [_("📍 {building} · anonymous", building=building)]
+    address = " ".join(p for p in (data.get("building"), data.get("unit"), data.get("room")) if p)
+    if public:
+        lines.append(_("🏠 Reporter's home: {address}", address=address or "—"))
+    else:
+        lines.append(f"📍 {address or '—'}")
+    if data.get("reporter"):
+        lines.append(_("👤 {name}", name=data["reporter"]))
+    if data.get("phone"):
+        lines.append(f"📞 {data['phone'] if private else mask_phone(data['phone'])}")
     return lines
 
 

@@ -411,6 +411,34 @@ async def test_an_anonymous_complaint_shows_neither_name_nor_room(product: Produ
     ]
 
 
+async def test_a_public_place_is_where_the_alert_sends_staff(product: Product) -> None:
+    """📍 is where to go: the lift, not the reporter's flat (marked as their home)."""
+    sim = product.sim
+    await bind(product)
+    ticket = await file_ticket(
+        product,
+        TicketDraft(
+            kind=TicketKind.repair,
+            category="elevator",
+            description="电梯门关不上",
+            location="public",
+            place="3栋电梯",
+        ),
+    )
+    lines = text_of(await alert_of(sim, ticket)).splitlines()
+    located = [line for line in lines if line.startswith("📍")]
+    assert located == ["📍 公共区域：3栋电梯"], lines
+    assert "🏠 报修人住址：1栋 1单元 101" in lines and "👤 居民10001" in lines, lines
+
+    complaint = anonymous_noise_complaint()
+    complaint.location, complaint.place = "public", "2号门广场"
+    ticket = await file_ticket(product, complaint)
+    text = text_of(await alert_of(sim, ticket))
+    assert "📍 公共区域：2号门广场" in text and "👤 匿名住户（1栋）" in text, text
+    for hidden in ("101", "1单元", "居民10001", "📞"):
+        assert hidden not in text, f"{hidden!r} leaked into {text!r}"
+
+
 # --- replies under an alert ------------------------------------------------------------------
 
 
