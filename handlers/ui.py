@@ -229,6 +229,9 @@ ERRORS: dict[str, str] = {
     ),
     "ticket.bad_assignee": N_("That person cannot take this job. Please choose someone else."),
     "ticket.reason_needed": N_("Please give a reason."),
+    "ticket.work_note_too_long": N_(
+        "That is too long to send: please say what was done in at most {limit} characters."
+    ),
     "ticket.bad_rating": N_("Please choose from 1 to 5 stars."),
     "ticket.reopen_too_late": N_(
         "It is more than {days} days since the work was done, so it cannot be reopened. "

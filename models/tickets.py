@@ -31,6 +31,8 @@ class TicketStatus(enum.StrEnum):
     reopened = "reopened"
 
 
+WORK_NOTE_MAX = 500  # tickets.work_note is VARCHAR(500)
+
 OPEN_STATUSES = (
     TicketStatus.new,
     TicketStatus.accepted,
@@ -133,6 +135,9 @@ class Ticket(IdMixin, Base):
     closed_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
     reject_reason: Mapped[str | None] = mapped_column(String(300))
+    # What the technician says was done, with "done"; the resident is told it (a new finish
+    # after a reopen says it afresh).
+    work_note: Mapped[str | None] = mapped_column(String(WORK_NOTE_MAX))
     rating: Mapped[int | None]
     rating_comment: Mapped[str | None] = mapped_column(String(500))
     reopen_count: Mapped[int] = mapped_column(default=0)

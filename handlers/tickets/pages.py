@@ -307,7 +307,7 @@ def page_data(page: TicketPage, now: datetime, settings: Settings) -> dict[str, 
             "to_status": e.to_status,
             "by": e.actor_kind,
             "note": labels.short(e.note, NOTE_SHOWN)
-            if e.note and e.action in ("message", "reject", "rate", "reopen")
+            if e.note and e.action in ("message", "reject", "finish", "rate", "reopen")
             else "",
         }
         for e in page.events
@@ -347,4 +347,5 @@ def brief(ticket: Ticket) -> dict[str, Any]:
         "kind": ticket.kind.value,
         "category": ticket.category,
         "status": ticket.status.value,
+        "work_note": ticket.work_note or "",
     }

@@ -48,6 +48,7 @@ from services.identities import Person
 from services.tickets import lifecycle
 from services.tickets.machine import Action
 from services.tickets.media import MediaIn
+from services.tickets.rules import WORK_NOTE_MAX
 
 MAX_WORK_PHOTOS = 10  # one album
 
@@ -208,6 +209,15 @@ async def ask_for_photos(
     await query.answer()
 
 
+def _finish_prompt(asked: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ticket_id": asked["ticket_id"],
+        "number": asked["number"],
+        "count": len(asked.get("photos", [])),
+        "note": asked.get("note", ""),
+    }
+
+
 @router.message(private, Finishing.photos, F.photo)
 async def work_photo(message: Message, reply: Replier, state: FSMContext) -> None:
     """Keep a photo of the finished work; the question shows how many are ready."""
@@ -219,25 +229,22 @@ async def work_photo(message: Message, reply: Replier, state: FSMContext) -> Non
     photos.append([largest.file_id, largest.file_unique_id])
     await state.update_data(photos=photos)
     await reply.edit_ref(
-        asked["prompt"],
-        "ticket.finish_prompt",
-        {"ticket_id": asked["ticket_id"], "number": asked["number"], "count": len(photos)},
+        asked["prompt"], "ticket.finish_prompt", _finish_prompt(asked | {"photos": photos})
     )
 
 
 @router.message(private, Finishing.photos, F.text, ~F.text.startswith("/"))
-async def not_a_photo(message: Message, reply: Replier, state: FSMContext) -> None:
-    """Text while photos are awaited: ask again, with the buttons at hand."""
+async def work_note(message: Message, reply: Replier, state: FSMContext) -> None:
+    """Words while photos are awaited: what was done, told to the resident with "done"
+    (several messages add up). The question is asked again below them, buttons at hand."""
     asked = await state.get_data()
-    await reply.tracked(
-        "ticket.finish_prompt",
-        {
-            "ticket_id": asked["ticket_id"],
-            "number": asked["number"],
-            "count": len(asked.get("photos", [])),
-        },
-        ref_key=asked["prompt"],
-    )
+    note = "\n".join(p for p in (asked.get("note", ""), (message.text or "").strip()) if p)
+    if len(note) > WORK_NOTE_MAX:  # kept as it was: nothing said so far is lost
+        await reply("ticket.refused", key="ticket.work_note_too_long", limit=WORK_NOTE_MAX)
+    else:
+        asked = asked | {"note": note}
+        await state.update_data(note=note)
+    await reply.tracked("ticket.finish_prompt", _finish_prompt(asked), ref_key=asked["prompt"])
 
 
 @router.callback_query(Finishing.photos, FinishCb.filter(ok_id))
@@ -252,7 +259,8 @@ async def finish_work(
     state: FSMContext,
     _: Translator,
 ) -> None:
-    """Done (with the photos sent) or Skip (without): mark the work done."""
+    """Done (with the photos sent) or Skip photos (without): mark the work done, with what
+    was said about it either way."""
     asked = await state.get_data()
     if asked.get("ticket_id") != callback_data.ticket_id:
         await query.answer(_("This button is no longer valid."))
@@ -262,7 +270,13 @@ async def finish_work(
     media = [MediaIn("photo", file_id, unique_id) for file_id, unique_id in photos]
     common: dict[str, Any] = dict(person=person, session=session, clock=clock, settings=settings)
     done = await act_or_answer(
-        query, ticket_id=callback_data.ticket_id, action=Action.finish, media=media, _=_, **common
+        query,
+        ticket_id=callback_data.ticket_id,
+        action=Action.finish,
+        media=media,
+        work_note=asked.get("note") or None,
+        _=_,
+        **common,
     )
     message_id = message_id_of(query)
     if message_id is not None:
@@ -272,6 +286,7 @@ async def finish_work(
             number=asked["number"],
             done=done,
             count=len(media),
+            note=asked.get("note", "") if done else "",
         )
     if not done:
         return

@@ -88,6 +88,8 @@ def ticket_lines(_: Translator, data: dict[str, Any], *, private: bool = False) 
     last = _last_action(_, data)
     if last:
         lines.append(last)
+    if data.get("work_note") and data.get("status") in ("done", "closed"):
+        lines.append(_("📝 What was done: {note}", note=data["work_note"]))
     if data.get("assignee") and data.get("last_action") not in ("assign", "auto_assign", "grab"):
         lines.append(_("👷 Assignee: {name}", name=data["assignee"]))
     return lines

@@ -164,38 +164,41 @@ def _finish_buttons(_: Translator, ticket_id: int) -> InlineKeyboardMarkup | Non
 
 @notices.register("ticket.finish_prompt")
 def render_finish_prompt(ctx: RenderContext) -> Rendered:
-    """Before marking done: ask for photos of the finished work (optional)."""
+    """Before marking done: ask for photos of the finished work and a few words on what was
+    done (both optional), showing what has come so far."""
     _ = ctx._
     data = ctx.data
-    count = int(data.get("count", 0))
-    if count:
+    count, note = int(data.get("count", 0)), data.get("note") or ""
+    if not count and not note:
         text = _(
-            "📷 {count} photos ready for {number}. Send more, or press “Done”.",
-            count=count,
-            number=data["number"],
-        )
-    else:
-        text = _(
-            "Send photos of the finished work on {number}, then press “Done”. "
+            "Send photos of the finished work on {number} and, if you like, a few words on "
+            "what was done (the resident is told them), then press “Done”. "
             "No photos? Press “Skip photos”.",
             number=data["number"],
         )
-    return Rendered(text, _finish_buttons(_, data["ticket_id"]))
+        return Rendered(text, _finish_buttons(_, data["ticket_id"]))
+    lines = [_("Finishing {number}:", number=data["number"]), _("📷 Photos: {count}", count=count)]
+    if note:
+        lines.append(_("📝 What was done: {note}", note=note))
+    lines += ["", _("Send more photos or words, or press “Done”.")]
+    return Rendered(fit("\n".join(lines)), _finish_buttons(_, data["ticket_id"]))
 
 
 @notices.register("ticket.finish_closed")
 def render_finish_closed(ctx: RenderContext) -> Rendered:
     """The photo question after the work was marked done (or the attempt failed)."""
     _ = ctx._
-    if ctx.data.get("done"):
-        count = int(ctx.data.get("count", 0))
-        number = ctx.data["number"]
-        if not count:
-            return Rendered(_("✅ {number} marked as done, without photos.", number=number))
-        return Rendered(
-            _("✅ {number} marked as done. Photos: {count}.", number=number, count=count)
-        )
-    return Rendered(_("{number} was not marked as done.", number=ctx.data["number"]))
+    number = ctx.data["number"]
+    if not ctx.data.get("done"):
+        return Rendered(_("{number} was not marked as done.", number=number))
+    count = int(ctx.data.get("count", 0))
+    if not count:
+        text = _("✅ {number} marked as done, without photos.", number=number)
+    else:
+        text = _("✅ {number} marked as done. Photos: {count}.", number=number, count=count)
+    if ctx.data.get("note"):
+        text += "\n" + _("📝 What was done: {note}", note=ctx.data["note"])
+    return Rendered(fit(text))
 
 
 @notices.register("ticket.relay_offer")

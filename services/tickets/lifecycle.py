@@ -128,9 +128,13 @@ async def act(
     rating: int | None = None,
     comment: str | None = None,
     media: list[MediaIn] | None = None,
+    work_note: str | None = None,
     ask_for_comment: bool = False,
 ) -> Ticket:
     """Apply one action. Refusals are audited and raise; illegal moves say why.
+
+    `work_note` (with Action.finish): what was done, in the staff member's words; the
+    resident is told it with "done".
 
     `ask_for_comment` (with Action.rate): the reporter's thank-you also invites a few words,
     in the same message, for a chat that will take them next.
@@ -151,6 +155,7 @@ async def act(
         reason=reason,
         rating=rating,
         comment=comment,
+        work_note=work_note,
         person=person,
     )
     attach_media(
@@ -165,7 +170,7 @@ async def act(
         actor_kind="resident" if resident_action else "staff",
         staff_id=None if resident_action else person.staff.id if person.staff else None,
         identity_id=person.identity.id,
-        note=reason or comment,
+        note=reason or comment or (ticket.work_note if action == Action.finish else None),
         details={"assignee": ticket.assignee_id}
         if action in (Action.assign, Action.grab)
         else None,
@@ -196,6 +201,7 @@ async def _apply(
     reason: str | None,
     rating: int | None,
     comment: str | None,
+    work_note: str | None,
     person: Person,
 ) -> None:
     if action == Action.assign:
@@ -235,7 +241,10 @@ async def _apply(
     if action == Action.start:
         ticket.started_at = now
     if action == Action.finish:
-        ticket.done_at = now
+        note = (work_note or "").strip()
+        if len(note) > rules.WORK_NOTE_MAX:
+            raise DomainError("ticket.work_note_too_long", limit=rules.WORK_NOTE_MAX)
+        ticket.done_at, ticket.work_note = now, note or None
     if target in (TicketStatus.closed, TicketStatus.rejected, TicketStatus.cancelled):
         ticket.closed_at = now
     ticket.status, ticket.updated_at = target, now

@@ -128,6 +128,7 @@ async def alert_data(session: AsyncSession, ticket: Ticket, *, now: datetime) ->
         "last_action": last.action if last else "",
         "last_actor": last_actor or "",
         "reason": ticket.reject_reason or "",
+        "work_note": ticket.work_note or "",
         "rating": ticket.rating,
         "duplicate_of": duplicate.number if duplicate else "",
         "overdue": bool(
@@ -233,6 +234,7 @@ async def tell_resident(
         "status": ticket.status.value,
         "assignee": assignee.name if assignee else "",
         "reason": ticket.reject_reason or "",
+        "work_note": ticket.work_note or "",
         **extra,
     }
     await outbox.enqueue(

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from core.settings import TicketSettings
 from models import TicketKind, Urgency
+from models import tickets as tickets_model
 from services.tickets import visits
 from services.tickets.categories import COMPLAINT_CATEGORIES, REPAIR_CATEGORIES
 
@@ -35,6 +36,7 @@ MAX_VOICE = 1
 DESCRIPTION_MAX = 2000
 PLACE_MAX = 200  # tickets.place is VARCHAR(200)
 MESSAGE_MAX = 2000
+WORK_NOTE_MAX = tickets_model.WORK_NOTE_MAX  # what was done, told with "done"
 
 
 def deadlines(

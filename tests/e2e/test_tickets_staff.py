@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.phone import mask_phone
+from handlers.tickets.pages import TicketAction
+from handlers.tickets.pages import TicketCb as ResidentTicketCb
 from handlers.tickets_staff.base import (
     Act,
     AssignCb,
@@ -305,6 +307,48 @@ async def test_work_marked_done_without_photos_says_so(product: Product) -> None
     closed = await same_message(sim, TECHNICIAN, prompt, lambda m: not buttons(m))
     assert text_of(closed) == f"✅ {ticket.number} 已完工（没有拍照）。"
     assert (await ticket_row(product, ticket.id)).status == TicketStatus.done
+
+
+async def test_the_technician_says_what_was_done_and_the_resident_is_told(
+    product: Product,
+) -> None:
+    sim = product.sim
+    await bind(product)
+    ticket = await file_ticket(product, repair())
+    alert = await alert_of(sim, ticket)
+    grab = TicketCb(action=Act.grab, ticket_id=ticket.id).pack()
+    await press(sim, TECHNICIAN, GROUP, alert, grab)
+    start = TicketCb(action=Act.start, ticket_id=ticket.id, view=View.card).pack()
+    card = await sim.wait_for(TECHNICIAN, has_button(start), what="the job card")
+    await press(sim, TECHNICIAN, TECHNICIAN, card, start)
+    finish = TicketCb(action=Act.finish, ticket_id=ticket.id, view=View.card).pack()
+    card = await same_message(sim, TECHNICIAN, card, has_button(finish))
+    await press(sim, TECHNICIAN, TECHNICIAN, card, finish)
+    skip = FinishCb(step=FinishStep.skip, ticket_id=ticket.id).pack()
+    await sim.wait_text(TECHNICIAN, "写几句做了什么")
+
+    # Words instead of photos: taken as what was done, several messages adding up.
+    await sim.send(TECHNICIAN, "疏通了下水管")
+    await sim.wait_text(TECHNICIAN, "处理情况：疏通了下水管")
+    await sim.send(TECHNICIAN, "x" * 500)  # too long: refused, what was said is kept
+    await sim.wait_text(TECHNICIAN, "内容太长了", "500")
+    await sim.send(TECHNICIAN, "换了一段老化的管子")
+    prompt = await sim.wait_text(TECHNICIAN, "处理情况：疏通了下水管\n换了一段老化的管子")
+    await press(sim, TECHNICIAN, TECHNICIAN, prompt, skip)
+    closed = await same_message(sim, TECHNICIAN, prompt, lambda m: not buttons(m))
+    assert "已完工（没有拍照）" in text_of(closed) and "换了一段老化的管子" in text_of(closed)
+
+    done = await sim.wait_text(ZHANG, "已处理完成")
+    assert "📝 处理情况：疏通了下水管\n换了一段老化的管子" in text_of(done)
+    finished = await same_message(sim, GROUP, alert, lambda m: "已完工" in text_of(m))
+    assert "处理情况：疏通了下水管" in text_of(finished)
+    row = await ticket_row(product, ticket.id)
+    assert (row.status, row.work_note) == (TicketStatus.done, "疏通了下水管\n换了一段老化的管子")
+
+    stars = ResidentTicketCb(action=TicketAction.rate_done, ticket_id=ticket.id, stars=5).pack()
+    await press(sim, ZHANG, ZHANG, done, stars)  # the stars replace the buttons, words stay
+    rated = await same_message(sim, ZHANG, done, lambda m: not buttons(m))
+    assert "处理情况：疏通了下水管" in text_of(rated) and "⭐" in text_of(rated)
 
 
 async def test_several_photos_arrive_as_one_album_before_the_alert(product: Product) -> None:
