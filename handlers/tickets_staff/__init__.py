@@ -7,6 +7,7 @@
   questions– reject (asks the reason), done in private chat (asks for photos)
   relay    – replies under an alert: internal notes, or /say … to the resident
   queue    – /queue and one ticket's detail with its history
+  writing  – from private chat, a message to the ticket's resident (asks for the words)
 
 Handlers register in this import order, which is the order aiogram tries them in: the
 questions a person was asked (a reason, photos) come before the group relay.
@@ -19,6 +20,7 @@ from handlers.tickets_staff import (  # noqa: F401  (registration, in this order
     relay,
     render,
     screens,
+    writing,
 )
 from handlers.tickets_staff.base import router
 

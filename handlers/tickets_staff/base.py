@@ -41,6 +41,7 @@ class Act(enum.StrEnum):
     back = "b"  # from the picker back to the actions
     photos = "p"  # send the ticket's photos here
     detail = "d"  # open the ticket with its history
+    message = "m"  # write to the resident from private chat
 
 
 ACTIONS = {
@@ -112,8 +113,18 @@ class Rejecting(StatesGroup):
     reason = State()  # data: ticket_id, number, view, asked_at, prompt (ref key)
 
 
+class WriteCb(CallbackData, prefix="tkw"):
+    """Cancel the question "what shall I tell the resident?"."""
+
+    ticket_id: int
+
+
 class Finishing(StatesGroup):
-    photos = State()  # data: ticket_id, number, photos [[file_id, unique_id]], prompt
+    photos = State()  # data: ticket_id, number, photos [[file_id, unique_id]], note, prompt
+
+
+class Writing(StatesGroup):
+    words = State()  # data: ticket_id, number, prompt, asked_at
 
 
 class FreshPrompt(Filter):

@@ -27,7 +27,7 @@ from services.tickets.media import MediaIn
 SAY = re.compile(r"^/say(?:@\w+)?(?:\s+|$)", re.IGNORECASE)
 
 
-def _content(message: Message) -> tuple[str, list[MediaIn]]:
+def content(message: Message) -> tuple[str, list[MediaIn]]:
     """The words and attachments of a staff message (a caption counts as words)."""
     text = message.text or message.caption or ""
     media = []
@@ -74,7 +74,7 @@ async def staff_reply(
     if ticket_id is None:
         return  # not about a ticket
     thread = message.message_thread_id if message.is_topic_message else None  # answer there
-    text, media = _content(message)
+    text, media = content(message)
     say = SAY.match(text)
     if say:
         text = text[say.end() :]
@@ -136,7 +136,7 @@ async def relay_choice(
         return
     number = ""
     if callback_data.send:
-        text, media = _content(original)
+        text, media = content(original)
         try:
             ticket = await lifecycle.add_message(
                 session,

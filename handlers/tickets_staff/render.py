@@ -204,7 +204,17 @@ def _card(ctx: RenderContext) -> Rendered:
         _("📋 Details"),
         TicketCb(action=Act.detail, ticket_id=data["ticket_id"], view=View.card).pack(),
     )
-    return Rendered(fit("\n".join(lines)), markup([buttons, [detail]]))
+    return Rendered(
+        fit("\n".join(lines)), markup([buttons, [detail, write_button(_, data["ticket_id"])]])
+    )
+
+
+def write_button(_: Translator, ticket_id: int) -> InlineKeyboardButton:
+    """In private chat: write to the resident (who may have no phone number on file)."""
+    return button(
+        _("💬 Message the resident"),
+        TicketCb(action=Act.message, ticket_id=ticket_id, view=View.card).pack(),
+    )
 
 
 @notices.register("ticket.assigned")
@@ -274,12 +284,14 @@ def render_resident_message(ctx: RenderContext) -> Rendered:
     body = f"{head} {text}".strip()
     if extra > 0:
         body += "\n" + _("(+{count} more attachments in the ticket)", count=extra)
+    # In the assignee's private chat, a button to answer (a group answers by replying).
+    answer = markup([[write_button(_, data["ticket_id"])]]) if data.get("private") else None
     if first is None:
-        return Rendered(fit(body))
+        return Rendered(fit(body), answer)
     body = fit(body, CAPTION_MAX)
     if first["kind"] == "photo":
-        return Rendered(body, photo=first["file_id"])
-    return Rendered(body, voice=first["file_id"])
+        return Rendered(body, answer, photo=first["file_id"])
+    return Rendered(body, answer, voice=first["file_id"])
 
 
 @notices.register("ticket.topic")

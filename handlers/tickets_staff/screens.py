@@ -21,6 +21,7 @@ from handlers.tickets_staff.base import (
     RelayCb,
     TicketCb,
     View,
+    WriteCb,
     name_of,
     refusal,
 )
@@ -31,6 +32,7 @@ from handlers.tickets_staff.render import (
     markup,
     rows_of,
     ticket_lines,
+    write_button,
 )
 from services.errors import DomainError
 
@@ -107,7 +109,7 @@ def render_detail(ctx: RenderContext) -> Rendered:
             line = "🔒 " + line + " " + _("(internal)")
         lines.append(line)
     buttons = action_buttons(_, data, View.detail)
-    extra = []
+    extra = [write_button(_, data["ticket_id"])]
     if data.get("photos"):
         extra.append(
             button(
@@ -198,6 +200,34 @@ def render_finish_closed(ctx: RenderContext) -> Rendered:
         text = _("✅ {number} marked as done. Photos: {count}.", number=number, count=count)
     if ctx.data.get("note"):
         text += "\n" + _("📝 What was done: {note}", note=ctx.data["note"])
+    return Rendered(fit(text))
+
+
+@notices.register("ticket.write_prompt")
+def render_write_prompt(ctx: RenderContext) -> Rendered:
+    """Ask a staff member in private chat what to tell the resident."""
+    _ = ctx._
+    text = _(
+        "💬 What shall I tell the resident about {number}? Send it as your next message: "
+        "words, a photo or a voice note. They will see it with your name.",
+        number=ctx.data["number"],
+    )
+    cancel = button(_("✗ Cancel"), WriteCb(ticket_id=ctx.data["ticket_id"]).pack())
+    return Rendered(text, markup([[cancel]]))
+
+
+@notices.register("ticket.write_closed")
+def render_write_closed(ctx: RenderContext) -> Rendered:
+    """The question, answered (what was sent) or withdrawn; no buttons left."""
+    _ = ctx._
+    data = ctx.data
+    if not data.get("sent"):
+        return Rendered(_("Nothing was sent about {number}.", number=data["number"]))
+    text = _("✉️ Sent to the resident of {number}.", number=data["number"])
+    if data.get("text"):
+        text += "\n" + str(data["text"])
+    if data.get("attachments"):
+        text += "\n" + _("📎 Attachments: {count}", count=data["attachments"])
     return Rendered(fit(text))
 
 

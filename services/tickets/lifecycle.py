@@ -286,24 +286,13 @@ async def _announce(
         await notify.tell_assignee(session, ticket, now=now)
 
 
-async def add_message(
-    session: AsyncSession,
-    *,
-    ticket_id: int,
-    person: Person,
-    now: datetime,
-    text: str = "",
-    media: list[MediaIn] | None = None,
-    internal: bool = False,
-    as_staff: bool,
+async def may_write(
+    session: AsyncSession, *, ticket_id: int, person: Person, now: datetime, as_staff: bool
 ) -> Ticket:
-    """A resident's follow-up, or a staff reply (to the resident unless internal).
-
-    The caller says in which capacity the person writes (their own ticket in private chat,
-    or the staff group's): a steward who lives in the estate is a resident about their own
-    home's leaking tap, not staff talking to themselves."""
+    """The ticket, if `person` may write about it in that capacity (staff: active and in
+    scope; a resident: their household's ticket); otherwise the refusal is audited and raised.
+    Asked before a question is put to them, and again when their words arrive."""
     ticket = await load(session, ticket_id)
-    from_resident = not as_staff
     if as_staff:
         allowed = (
             person.staff is not None
@@ -326,6 +315,29 @@ async def add_message(
             outcome="refused",
         )
         raise NotAllowed("ticket.not_allowed")
+    return ticket
+
+
+async def add_message(
+    session: AsyncSession,
+    *,
+    ticket_id: int,
+    person: Person,
+    now: datetime,
+    text: str = "",
+    media: list[MediaIn] | None = None,
+    internal: bool = False,
+    as_staff: bool,
+) -> Ticket:
+    """A resident's follow-up, or a staff reply (to the resident unless internal).
+
+    The caller says in which capacity the person writes (their own ticket in private chat,
+    or the staff group's): a steward who lives in the estate is a resident about their own
+    home's leaking tap, not staff talking to themselves."""
+    ticket = await may_write(
+        session, ticket_id=ticket_id, person=person, now=now, as_staff=as_staff
+    )
+    from_resident = not as_staff
     if (
         ticket.status in (TicketStatus.closed, TicketStatus.cancelled, TicketStatus.rejected)
         and from_resident

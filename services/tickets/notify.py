@@ -252,24 +252,14 @@ async def tell_resident(
 
 async def tell_assignee(session: AsyncSession, ticket: Ticket, *, now: datetime) -> None:
     """The assigned staff member gets the ticket in private chat, with their buttons."""
-    if ticket.assignee_id is None:
+    found = await _assignee(session, ticket)
+    if found is None:
         return
-    staff = await session.get(Staff, ticket.assignee_id)
-    if staff is None:
-        return
-    identity = await session.scalar(
-        select(ChatIdentity).where(
-            ChatIdentity.channel == staff.channel, ChatIdentity.external_id == staff.external_id
-        )
-    )
+    staff, recipient = found
     data = await alert_data(session, ticket, now=now)
     await outbox.enqueue(
         session,
-        to=Recipient(
-            chat_id=staff.external_id,
-            channel=staff.channel,
-            identity_id=identity.id if identity else None,
-        ),
+        to=recipient,
         notice="ticket.assigned",
         now=now,
         kind=OutboxKind.alert,
@@ -278,11 +268,46 @@ async def tell_assignee(session: AsyncSession, ticket: Ticket, *, now: datetime)
     )
 
 
+async def _assignee(session: AsyncSession, ticket: Ticket) -> tuple[Staff, Recipient] | None:
+    """The ticket's assignee and their private chat, if it has one."""
+    staff = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
+    if staff is None:
+        return None
+    identity = await session.scalar(
+        select(ChatIdentity).where(
+            ChatIdentity.channel == staff.channel, ChatIdentity.external_id == staff.external_id
+        )
+    )
+    return staff, Recipient(
+        chat_id=staff.external_id,
+        channel=staff.channel,
+        identity_id=identity.id if identity else None,
+    )
+
+
 async def relay_to_staff(
     session: AsyncSession, ticket: Ticket, *, now: datetime, text: str, media: list[dict[str, str]]
 ) -> None:
     """A resident's follow-up, posted in each group as a reply to the ticket's alert, or
-    into the ticket's topic where it has one."""
+    into the ticket's topic where it has one, and to the assignee in private chat (who may
+    not be in those groups), with a button to answer."""
+    said = {
+        "ticket_id": ticket.id,
+        "number": ticket.number,
+        "text": text,
+        "media": media,
+        "anonymous": ticket.anonymous,
+    }
+    assignee = await _assignee(session, ticket)
+    if assignee is not None:
+        await outbox.enqueue(
+            session,
+            to=assignee[1],
+            notice="ticket.resident_message",
+            now=now,
+            kind=OutboxKind.alert,
+            data={**said, "private": True},
+        )
     in_topic = await topics.topic_refs(session, ticket.id)
     for group in await groups_for(session, ticket):
         thread = in_topic.get(group.id)
@@ -296,11 +321,5 @@ async def relay_to_staff(
             thread_ref=thread,
             # Remembered too, so a staff reply to it reaches the same ticket.
             ref_key=f"ticket:{ticket.id}:said:{group.id}:{secrets.token_hex(6)}",
-            data={
-                "ticket_id": ticket.id,
-                "number": ticket.number,
-                "text": text,
-                "media": media,
-                "anonymous": ticket.anonymous,
-            },
+            data=said,
         )

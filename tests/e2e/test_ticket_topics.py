@@ -27,7 +27,7 @@ from services.tickets.machine import Action
 from services.tickets.media import MediaIn
 from tests.e2e.conftest import Product
 from tests.e2e.harness import Message, Sim, buttons, text_of
-from tests.e2e.test_tickets_staff import (
+from tests.e2e.staff import (
     DISPATCHER,
     GROUP,
     PHOTOS,

@@ -1,11 +1,10 @@
-"""Tickets as staff handle them: group alerts, assigning, the technician's work, refusals,
-replies under an alert, and /queue — through the simulator, against the real product."""
+"""Tickets as staff handle them: group alerts, assigning, the technician's work, refusals
+and /queue — through the simulator, against the real product (what staff and residents
+write to each other: test_ticket_messages.py)."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -19,185 +18,49 @@ from handlers.tickets_staff.base import (
     FinishStep,
     QueueCb,
     QueueStep,
-    RelayCb,
     TicketCb,
     View,
 )
 from models import (
-    AuditEntry,
-    Building,
-    Household,
-    MessageRef,
-    OutboxMessage,
-    StaffRole,
-    Ticket,
-    TicketEvent,
     TicketKind,
     TicketMedia,
     TicketStatus,
     Urgency,
 )
 from services import identities
-from services import staff as staff_service
-from services.demo import COMMUNITY, DISPATCH_GROUP_ID
-from services.tickets.filing import TicketDraft, create
+from services.demo import COMMUNITY
+from services.tickets.filing import TicketDraft
 from services.tickets.lifecycle import add_message
 from services.tickets.media import MediaIn
 from tests.e2e.conftest import Product
 from tests.e2e.harness import (
-    Message,
-    Sim,
     buttons,
     has_button,
     settled,
     text_of,
     tomorrow_morning,
 )
-from tests.services.factories import resident
-
-GROUP = int(DISPATCH_GROUP_ID)
-ZHANG = 10001  # 张阿姨, owner of 1栋 1单元 101
-DISPATCHER, STEWARD, TECHNICIAN = 900002, 900003, 900004
-OUTSIDER_TECH = 900005  # a technician who looks after 5栋 only
-PHOTOS = ["https://photos.example/drain-1.jpg", "https://photos.example/drain-2.jpg"]
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
-async def bind(product: Product, telegram_id: int = ZHANG, room: str = "101") -> None:
-    """A resident of 1栋 1单元 <room>, bound in the database."""
-    async with product.runtime.db.sessions() as session:  # type: ignore[union-attr]
-        await resident(
-            session,
-            telegram_id=telegram_id,
-            building="1栋",
-            unit="1单元",
-            room=room,
-            now=product.runtime.clock.now(),
-        )
-        await session.commit()
-
-
-async def owner_phone(product: Product) -> str:
-    async with product.runtime.db.sessions() as session:  # type: ignore[union-attr]
-        phone = await session.scalar(
-            select(Household.owner_phone)
-            .join(Building)
-            .where(Building.name == "1栋", Household.unit == "1单元", Household.room == "101")
-        )
-    assert phone
-    return phone
-
-
-async def file_ticket(
-    product: Product,
-    draft: TicketDraft,
-    *,
-    telegram_id: int = ZHANG,
-    at: datetime | None = None,
-) -> Ticket:
-    """A ticket filed through the service, as the resident's chat form would."""
-    now = at or product.runtime.clock.now()
-    async with product.runtime.db.sessions() as session:  # type: ignore[union-attr]
-        identity = await identities.touch(session, external_id=str(telegram_id), now=now)
-        person = await identities.load_person(session, identity)
-        ticket = await create(
-            session, person=person, draft=draft, now=now, settings=product.settings.tickets
-        )
-        await session.commit()
-        return ticket
-
-
-def repair(description: str = "厨房下水道堵了，水漫出来", **extra: Any) -> TicketDraft:
-    return TicketDraft(
-        kind=TicketKind.repair, category="plumbing", description=description, **extra
-    )
-
-
-def anonymous_noise_complaint() -> TicketDraft:
-    return TicketDraft(
-        kind=TicketKind.complaint,
-        category="noise",
-        description="半夜总有人在楼道里大声喧哗",
-        anonymous=True,
-    )
-
-
-async def ticket_row(product: Product, ticket_id: int) -> Ticket:
-    async with product.db.sessions() as session:
-        ticket = await session.get(Ticket, ticket_id)
-        assert ticket is not None
-        return ticket
-
-
-async def resident_notices(product: Product, telegram_id: int = ZHANG) -> list[str]:
-    """The notices queued for the resident, oldest first."""
-    async with product.db.sessions() as session:
-        rows = await session.scalars(
-            select(OutboxMessage.notice)
-            .where(OutboxMessage.chat_id == str(telegram_id))
-            .order_by(OutboxMessage.id)
-        )
-        return list(rows)
-
-
-async def refused(product: Product, action: str, subject_id: int) -> int:
-    async with product.db.sessions() as session:
-        count = await session.scalar(
-            select(func.count())
-            .select_from(AuditEntry)
-            .where(
-                AuditEntry.action == action,
-                AuditEntry.subject_id == subject_id,
-                AuditEntry.outcome == "refused",
-            )
-        )
-        return int(count or 0)
-
-
-async def press(sim: Sim, user: int, chat: int, message: Message | None, data: str) -> dict:
-    """Press (or forge) a button; returns how the bot answered the press."""
-    message_id = message["message_id"] if message else None
-    pressed = await sim.press(user, chat, message_id, data)  # type: ignore[arg-type]
-    answer = await sim.callback_answer(pressed["callback_query_id"], wait=10)
-    assert answer["answered"], f"press of {data!r} was not answered"
-    return answer
-
-
-async def alert_of(sim: Sim, ticket: Ticket) -> Message:
-    """The ticket's alert in the dispatcher group (the message with its buttons)."""
-    return await sim.wait_for(
-        GROUP,
-        lambda m: ticket.number in text_of(m) and not m.get("media_group_id") and bool(buttons(m)),
-        what=f"the alert of {ticket.number}",
-    )
-
-
-async def remembered(product: Product, chat: int, message: Message) -> None:
-    """Wait until the bot has recorded the message it sent (a reply to it can then be placed)."""
-    for _ in range(200):
-        async with product.db.sessions() as session:
-            found = await session.scalar(
-                select(MessageRef.key).where(
-                    MessageRef.chat_id == str(chat),
-                    MessageRef.message_id == message["message_id"],
-                )
-            )
-        if found:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"message {message['message_id']} was never remembered")
-
-
-async def same_message(sim: Sim, chat: int, message: Message, predicate: Any) -> Message:
-    """The given message once it has been edited to satisfy `predicate`."""
-    return await sim.wait_for(
-        chat,
-        lambda m: m["message_id"] == message["message_id"] and predicate(m),
-        what=f"message {message['message_id']} edited",
-    )
-
+from tests.e2e.staff import (
+    DISPATCHER,
+    GROUP,
+    OUTSIDER_TECH,
+    PHOTOS,
+    STEWARD,
+    TECHNICIAN,
+    ZHANG,
+    add_outsider_tech,
+    alert_of,
+    anonymous_noise_complaint,
+    bind,
+    file_ticket,
+    owner_phone,
+    press,
+    refused,
+    repair,
+    resident_notices,
+    same_message,
+    ticket_row,
+)
 
 # --- the happy path --------------------------------------------------------------------------
 
@@ -370,18 +233,7 @@ async def test_refusals_are_answered_audited_and_change_nothing(product: Product
     await bind(product)
     ticket = await file_ticket(product, repair())
     alert = await alert_of(sim, ticket)
-    async with product.runtime.db.sessions() as session:  # type: ignore[union-attr]
-        await staff_service.add_staff(
-            session,
-            external_id=str(OUTSIDER_TECH),
-            name="钱师傅",
-            role=StaffRole.technician,
-            now=product.runtime.clock.now(),
-            community=COMMUNITY,
-            buildings=["5栋"],
-        )
-        await session.commit()
-    await sim.user(OUTSIDER_TECH, "钱师傅")
+    await add_outsider_tech(product)
 
     # A resident forges the group's Accept button in their own chat.
     accept = TicketCb(action=Act.accept, ticket_id=ticket.id).pack()
@@ -481,126 +333,6 @@ async def test_a_public_place_is_where_the_alert_sends_staff(product: Product) -
     assert "📍 公共区域：2号门广场" in text and "👤 匿名住户（1栋）" in text, text
     for hidden in ("101", "1单元", "居民10001", "📞"):
         assert hidden not in text, f"{hidden!r} leaked into {text!r}"
-
-
-# --- replies under an alert ------------------------------------------------------------------
-
-
-async def staff_messages(product: Product, ticket_id: int) -> list[tuple[str | None, bool]]:
-    async with product.db.sessions() as session:
-        rows = await session.execute(
-            select(TicketEvent.note, TicketEvent.internal)
-            .where(TicketEvent.ticket_id == ticket_id, TicketEvent.action == "message")
-            .order_by(TicketEvent.id)
-        )
-        return [(note, internal) for note, internal in rows]
-
-
-async def sent_to_resident(product: Product) -> list[str]:
-    async with product.db.sessions() as session:
-        rows = await session.scalars(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.chat_id == str(ZHANG),
-                OutboxMessage.notice == "ticket.staff_message",
-            )
-            .order_by(OutboxMessage.id)
-        )
-        return [row.data["text"] for row in rows]
-
-
-async def test_staff_replies_stay_internal_unless_said(product: Product) -> None:
-    sim = product.sim
-    await bind(product)
-    ticket = await file_ticket(product, repair())
-    alert = await alert_of(sim, ticket)
-    await remembered(product, GROUP, alert)
-
-    said = await sim.send(
-        DISPATCHER, "/say 师傅下午两点到", chat_id=GROUP, reply_to_message_id=alert["message_id"]
-    )
-    confirmed = await sim.wait_text(GROUP, "📤", ticket.number, "刘调度")
-    assert confirmed["reply_to_message_id"] == said["message_id"]
-    assert await sent_to_resident(product) == ["师傅下午两点到"]
-
-    await sim.send(
-        DISPATCHER,
-        "业主家里没人，下午再去",
-        chat_id=GROUP,
-        reply_to_message_id=alert["message_id"],
-    )
-    keep = RelayCb(ticket_id=ticket.id, send=False).pack()
-    offer = await sim.wait_for(GROUP, has_button(keep), what="the send-or-keep offer")
-    await press(sim, DISPATCHER, GROUP, offer, keep)
-    await same_message(sim, GROUP, offer, lambda m: not buttons(m))
-
-    await sim.send(
-        STEWARD, "阀门已经关好了", chat_id=GROUP, reply_to_message_id=alert["message_id"]
-    )
-    send = RelayCb(ticket_id=ticket.id, send=True).pack()
-    offer = await sim.wait_for(
-        GROUP, lambda m: has_button(send)(m) and m["message_id"] != offer["message_id"]
-    )
-    await press(sim, STEWARD, GROUP, offer, send)
-    await same_message(sim, GROUP, offer, lambda m: "赵管家" in text_of(m) and not buttons(m))
-
-    assert await sent_to_resident(product) == ["师傅下午两点到", "阀门已经关好了"]
-    assert await staff_messages(product, ticket.id) == [
-        ("师傅下午两点到", False),
-        ("业主家里没人，下午再去", True),
-        ("阀门已经关好了", True),
-        ("阀门已经关好了", False),
-    ]
-
-    # A photo with a /say caption goes to the resident with the photo.
-    shown = await sim.send(
-        TECHNICIAN,
-        chat_id=GROUP,
-        photo={},
-        caption="/say 这是换下来的旧阀门",
-        reply_to_message_id=alert["message_id"],
-    )
-    await sim.wait_for(GROUP, lambda m: m.get("reply_to_message_id") == shown["message_id"])
-    async with product.db.sessions() as session:
-        row = await session.scalar(
-            select(OutboxMessage)
-            .where(OutboxMessage.notice == "ticket.staff_message")
-            .order_by(OutboxMessage.id.desc())
-            .limit(1)
-        )
-    assert row is not None and row.data["text"] == "这是换下来的旧阀门"
-    assert [m["kind"] for m in row.data["media"]] == ["photo"]
-
-    # The resident writes again; a /say reply under their message reaches them too.
-    async with product.runtime.db.sessions() as session:  # type: ignore[union-attr]
-        identity = await identities.touch(
-            session, external_id=str(ZHANG), now=product.runtime.clock.now()
-        )
-        person = await identities.load_person(session, identity)
-        await add_message(
-            session,
-            ticket_id=ticket.id,
-            person=person,
-            now=product.runtime.clock.now(),
-            text="我下午三点以后在家",
-            as_staff=False,
-        )
-        await session.commit()
-    relayed = await sim.wait_text(GROUP, "我下午三点以后在家", ticket.number)
-    assert relayed["reply_to_message_id"] == alert["message_id"]
-    await remembered(product, GROUP, relayed)
-    said = await sim.send(
-        DISPATCHER,
-        "/say 好的，三点后上门",
-        chat_id=GROUP,
-        reply_to_message_id=relayed["message_id"],
-    )
-    await sim.wait_for(
-        GROUP,
-        lambda m: m.get("reply_to_message_id") == said["message_id"] and "📤" in text_of(m),
-        what="the confirmation under the second /say",
-    )
-    assert (await sent_to_resident(product))[-1] == "好的，三点后上门"
 
 
 # --- /queue ----------------------------------------------------------------------------------

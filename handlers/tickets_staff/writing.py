@@ -1,0 +1,141 @@
+"""Staff writing to a ticket's resident from private chat (“💬 Message the resident” on the
+assignee's card, a ticket's detail, or a resident's follow-up): the words, a photo or a voice
+note go to the resident as the group's `/say` does. A technician sent to a home whose
+resident joined by code has no phone number to call: this is how they arrange the visit."""
+
+from __future__ import annotations
+
+from aiogram import F
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+from bot.replies import Replier
+from core.clock import Clock
+from handlers.tickets_staff.actions import ok_id, pressed_in_private
+from handlers.tickets_staff.base import (
+    Act,
+    FreshPrompt,
+    TicketCb,
+    WriteCb,
+    Writing,
+    refusal,
+    router,
+)
+from handlers.tickets_staff.relay import content
+from handlers.ui import private
+from services.errors import DomainError
+from services.identities import Person
+from services.tickets import lifecycle
+
+# Refusals after which the question stays open: the person can simply try again.
+TRY_AGAIN = frozenset({"ticket.empty", "ticket.too_long"})
+
+
+@router.callback_query(pressed_in_private, TicketCb.filter(ok_id & (F.action == Act.message)))
+async def ask_for_words(
+    query: CallbackQuery,
+    callback_data: TicketCb,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    reply: Replier,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    """Check the presser may write about the ticket, then ask what to say."""
+    now = clock.now()
+    try:
+        ticket = await lifecycle.may_write(
+            session, ticket_id=callback_data.ticket_id, person=person, now=now, as_staff=True
+        )
+    except DomainError as exc:
+        await query.answer(refusal(_, exc), show_alert=True)
+        return
+    prompt = f"ticket:{ticket.id}:write:{person.identity.id}:{int(now.timestamp())}"
+    await state.set_state(Writing.words)
+    await state.set_data(
+        {
+            "ticket_id": ticket.id,
+            "number": ticket.number,
+            "prompt": prompt,
+            "asked_at": now.isoformat(),
+        }
+    )
+    await reply.tracked(
+        "ticket.write_prompt", {"ticket_id": ticket.id, "number": ticket.number}, ref_key=prompt
+    )
+    await query.answer()
+
+
+@router.message(
+    private,
+    Writing.words,
+    F.text | F.photo | F.voice | F.caption,
+    ~F.text.startswith("/"),
+    FreshPrompt(),
+)
+async def got_words(
+    message: Message,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    reply: Replier,
+    state: FSMContext,
+) -> None:
+    """The words (or photo, or voice note): to the resident, and the question closes."""
+    asked = await state.get_data()
+    text, media = content(message)
+    try:
+        await lifecycle.add_message(
+            session,
+            ticket_id=asked["ticket_id"],
+            person=person,
+            now=clock.now(),
+            text=text,
+            media=media,
+            as_staff=True,
+        )
+    except DomainError as exc:
+        await reply("ticket.refused", key=exc.key, **exc.data)
+        if exc.key not in TRY_AGAIN:
+            await _close(reply, state, asked, sent=False)
+        return
+    await _close(reply, state, asked, sent=True, said=text, attachments=len(media))
+
+
+@router.callback_query(WriteCb.filter(ok_id))
+async def cancel_words(
+    query: CallbackQuery,
+    callback_data: WriteCb,
+    reply: Replier,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    """“Cancel” under the question: nothing is sent."""
+    asked = await state.get_data()
+    if asked.get("ticket_id") != callback_data.ticket_id or await state.get_state() != (
+        Writing.words.state
+    ):
+        await query.answer(_("This button is no longer valid."))
+        return
+    await _close(reply, state, asked, sent=False)
+    await query.answer()
+
+
+async def _close(
+    reply: Replier,
+    state: FSMContext,
+    asked: dict[str, object],
+    *,
+    sent: bool,
+    said: str = "",
+    attachments: int = 0,
+) -> None:
+    await state.clear()
+    await reply.edit_ref(
+        str(asked["prompt"]),
+        "ticket.write_closed",
+        {"number": asked["number"], "sent": sent, "text": said, "attachments": attachments},
+    )
