@@ -128,7 +128,7 @@ def render_done(ctx: RenderContext) -> Rendered:
     tid = int(data["ticket_id"])
     done = _("✅ Your {what} {number} ({category}) is done.", **_what(_, data))
     if data.get("work_note"):
-        done += "\n" + _("📝 What was done: {note}", note=data["work_note"])
+        done += "\n" + _("🛠 What was done: {note}", note=data["work_note"])
     if data.get("chosen"):
         return Rendered(f"{done}\n\n✓ {labels.stars_name(_, int(data['chosen']))}")
     text = (

@@ -89,7 +89,7 @@ def ticket_lines(_: Translator, data: dict[str, Any], *, private: bool = False) 
     if last:
         lines.append(last)
     if data.get("work_note") and data.get("status") in ("done", "closed"):
-        lines.append(_("📝 What was done: {note}", note=data["work_note"]))
+        lines.append(_("🛠 What was done: {note}", note=data["work_note"]))
     if data.get("assignee") and data.get("last_action") not in ("assign", "auto_assign", "grab"):
         lines.append(_("👷 Assignee: {name}", name=data["assignee"]))
     return lines
@@ -281,7 +281,7 @@ def render_resident_message(ctx: RenderContext) -> Rendered:
     media = data.get("media") or []
     first = next((m for m in media if m.get("kind") in ("photo", "voice")), None)
     extra = len(media) - (1 if first else 0)
-    body = f"{head} {text}".strip()
+    body = f"{head}{'' if head.endswith('：') else ' '}{text}".strip()  # no space after "："
     if extra > 0:
         body += "\n" + _("(+{count} more attachments in the ticket)", count=extra)
     # In the assignee's private chat, a button to answer (a group answers by replying).

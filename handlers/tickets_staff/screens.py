@@ -181,7 +181,7 @@ def render_finish_prompt(ctx: RenderContext) -> Rendered:
         return Rendered(text, _finish_buttons(_, data["ticket_id"]))
     lines = [_("Finishing {number}:", number=data["number"]), _("📷 Photos: {count}", count=count)]
     if note:
-        lines.append(_("📝 What was done: {note}", note=note))
+        lines.append(_("🛠 What was done: {note}", note=note))
     lines += ["", _("Send more photos or words, or press “Done”.")]
     return Rendered(fit("\n".join(lines)), _finish_buttons(_, data["ticket_id"]))
 
@@ -199,7 +199,7 @@ def render_finish_closed(ctx: RenderContext) -> Rendered:
     else:
         text = _("✅ {number} marked as done. Photos: {count}.", number=number, count=count)
     if ctx.data.get("note"):
-        text += "\n" + _("📝 What was done: {note}", note=ctx.data["note"])
+        text += "\n" + _("🛠 What was done: {note}", note=ctx.data["note"])
     return Rendered(fit(text))
 
 

@@ -202,7 +202,7 @@ async def test_the_technician_says_what_was_done_and_the_resident_is_told(
     assert "已完工（没有拍照）" in text_of(closed) and "换了一段老化的管子" in text_of(closed)
 
     done = await sim.wait_text(ZHANG, "已处理完成")
-    assert "📝 处理情况：疏通了下水管\n换了一段老化的管子" in text_of(done)
+    assert "🛠 处理情况：疏通了下水管\n换了一段老化的管子" in text_of(done)
     finished = await same_message(sim, GROUP, alert, lambda m: "已完工" in text_of(m))
     assert "处理情况：疏通了下水管" in text_of(finished)
     row = await ticket_row(product, ticket.id)
