@@ -98,7 +98,8 @@ class Composer:
         await self._ask(Compose.body, "broadcast.ask_body")
 
     async def ask_field(self, index: int) -> None:
-        template = (await self.data())["template"]
+        data = await self.data()
+        template = data["template"]
         await self.state.set_state(Compose.field)
         await self.state.update_data(field_index=index)
         await self.reply(
@@ -106,6 +107,7 @@ class Composer:
             template=template,
             field=TEMPLATES[template][index],
             index=index,
+            today=self.clock.now().astimezone(self.zone(data)).date().isoformat(),  # examples
         )
 
     async def ask_urgent(self) -> None:

@@ -7,9 +7,11 @@ handlers/broadcast/preview.py and handlers/broadcast/progress.py.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.notices import RenderContext, Rendered, notices
 from handlers.broadcast.buttons import (
     AUDIENCE_NAMES,
@@ -33,10 +35,11 @@ from handlers.broadcast.buttons import (
     rows_of,
 )
 from handlers.notices import TEMPLATE_NAMES
+from handlers.tickets.labels import date_name
 from services.broadcasts import BODY_MAX, CAPTION_BODY_MAX, TEMPLATES, TITLE_MAX
 
 FIELD_QUESTIONS: dict[str, tuple[str, str]] = {
-    "date": (N_("Which day?"), N_("For example: 24 November")),
+    "date": (N_("Which day?"), ""),  # examples with dates are made from today: field_example
     "start": (N_("From what time?"), N_("For example: 09:00")),
     "end": (N_("Until what time?"), N_("For example: 15:00")),
     "area": (N_("Which area is affected?"), N_("For example: buildings 1 and 2")),
@@ -44,8 +47,8 @@ FIELD_QUESTIONS: dict[str, tuple[str, str]] = {
     "time": (N_("At what time?"), N_("For example: 10:00")),
     "place": (N_("Where will it be held?"), N_("For example: the central square")),
     "fee": (N_("Which fee?"), N_("For example: the property management fee")),
-    "period": (N_("For which period?"), N_("For example: October to December 2026")),
-    "due_date": (N_("Pay by which day?"), N_("For example: 31 December")),
+    "period": (N_("For which period?"), ""),
+    "due_date": (N_("Pay by which day?"), ""),
     "how": (
         N_("How can people pay?"),
         N_("For example: at the property office, or by bank transfer"),
@@ -138,11 +141,26 @@ def render_ask_body(ctx: RenderContext) -> Rendered:
     )
 
 
+def field_example(_: Translator, field: str, fixed: str, today: date) -> str:
+    """A template field's example; a date in it is one still ahead (a week on; the end of
+    next month to pay by; next year's fees from November on)."""
+    if field == "date":
+        return _("For example: {date}", date=date_name(_, today + timedelta(days=7)))
+    if field == "due_date":
+        following = (today.replace(day=1) + timedelta(days=62)).replace(day=1)
+        return _("For example: {date}", date=date_name(_, following - timedelta(days=1)))
+    if field == "period":
+        return _("For example: January to December {year}", year=today.year + (today.month >= 11))
+    return _(fixed)
+
+
 @notices.register("broadcast.ask_field")
 def render_ask_field(ctx: RenderContext) -> Rendered:
     _ = ctx._
     data = ctx.data
-    question, example = FIELD_QUESTIONS[data["field"]]
+    question, fixed = FIELD_QUESTIONS[data["field"]]
+    today = date.fromisoformat(data["today"]) if data.get("today") else date.today()
+    example = field_example(_, data["field"], fixed, today)
     template = data["template"]
     name = _(TEMPLATE_NAMES[template])
     text = _(
@@ -151,7 +169,7 @@ def render_ask_field(ctx: RenderContext) -> Rendered:
         index=data["index"] + 1,
         count=len(TEMPLATES[template]),
         question=_(question),
-        example=_(example),
+        example=example,
     )
     return Rendered(text)
 

@@ -207,6 +207,11 @@ def day_name(_: Translator, day: date) -> str:
     )
 
 
+def date_name(_: Translator, day: date) -> str:
+    """'24 Dec' / '12月24日'."""
+    return _("{day} {month_name}", day=day.day, month_name=_(MONTHS[day.month - 1]))
+
+
 def window_name(_: Translator, window: str | None) -> str:
     """A visit time as staff and the resident read it later: with its date, never "today"."""
     visit = visits.parse(window)
