@@ -265,6 +265,25 @@ def test_addresses_typos_and_traditional_characters_do_not_matter() -> None:
     assert classify("電梯壞了").category == "elevator"
 
 
+def test_every_character_the_matcher_knows_comes_back_from_traditional() -> None:
+    """Written in Taiwan's, Hong Kong's or the standard traditional forms (OpenCC's), each
+    character of the labelled phrases and the rules reads as its simplified self."""
+    import opencc
+
+    # text.py holds the table itself: its traditional half is not what the matcher knows
+    sources = [p for p in Path(ROOT, "services/matcher").glob("*.py") if p.name != "text.py"]
+    sources.append(BUNDLED)
+    known = set(re.findall(r"[\u4e00-\u9fff]", "".join(p.read_text() for p in sources)))
+    converters = [opencc.OpenCC(c).convert for c in ("s2t", "s2tw", "s2hk")]
+    ambiguous = {"着"}  # 著 is simplified too (显著): left as it is
+    for char in sorted(known - ambiguous):
+        for convert in converters:
+            traditional = convert(char)
+            if len(traditional) == 1 and traditional not in known:
+                assert matcher.normalise(traditional) == char, (traditional, char)
+    assert classify("地下車庫的燈壞了").category == classify("地下车库的灯坏了").category
+
+
 def test_long_input_is_classified() -> None:
     text = ("楼上天天半夜装修吵死了，物业也不管。" * 300)[:4000]
     assert len(text) == 4000

@@ -14,7 +14,9 @@ MAX_CHARS = 4000  # longer messages are cut here; the opening says what the prob
 
 
 # Traditional → simplified for the characters this domain uses (residents with a traditional
-# IME, or from Hong Kong/Taiwan). OpenCC does this fully; the matcher stays dependency-free.
+# IME, or from Hong Kong/Taiwan). OpenCC does this fully; the matcher stays dependency-free,
+# and tests/test_matcher.py checks with OpenCC that every character of its phrases and rules
+# comes back from its Taiwan, Hong Kong and standard traditional forms.
 _TRAD_PAIRS = (
     "電电燈灯門门樓楼棟栋單单號号層层壞坏氣气爐炉費费車车廁厕盞盏鎖锁簾帘開开關关響响聲声雜杂"
     "亂乱髒脏臟脏貓猫盜盗衛卫監监視视聽听該该麼么這这個个們们來来裡里為为幫帮謝谢請请問问錢钱"
@@ -22,6 +24,11 @@ _TRAD_PAIRS = (
     "樹树綠绿鑰钥馬马龍龙頭头熱热調调機机風风燒烧煙烟異异護护欄栏廢废葉叶蟲虫轎轿裝装廚厨間间"
     "櫃柜廳厅臥卧錶表紗纱輪轮壓压淨净濕湿滲渗邏逻務务業业繳缴話话聯联牆墙墻墙磚砖頂顶蒼苍蠅蝇"
     "佔占擋挡繩绳漲涨圍围灣湾燙烫滅灭災灾險险蓋盖壇坛蟻蚁傷伤狀状態态罰罚違违築筑設设備备"
+    "東东絲丝丟丢兩两嚴严爲为舉举義义樂乐習习書书從从價价會会餘余兒儿內内衝冲況况凍冻準准涼凉幾几憑凭劃划剛刚別别辦办醫医賣卖厲厉廂厢參参雙双變变喫吃後后嚇吓嗎吗員员諮咨譁哗喚唤噴喷嘍喽園园塊块復复"
+    "夾夹媽妈孫孙實实寵宠對对將将屍尸歲岁崗岗師师帶带幹干庫库應应彎弯歸归當当徵征惡恶願愿戶户掃扫拋抛擰拧撥拨掛挂撿捡換换攝摄搖摇斷断舊旧時时顯显曬晒槓杠條条標标樣样橫横潔洁灑洒澆浇溫温遊游溼湿滿满"
+    "靈灵竈灶點点煩烦燻熏牽牵瘋疯碼码禮礼禿秃種种穩稳窩窝簡简籬篱類类糞粪緊紧紅红約约紙纸細细絆绊經经綁绑結结維维縫缝縮缩網网羣群翹翘腳脚脫脱臉脸藝艺藥药藍蓝虛虚補补見见覺觉觸触訂订記记講讲詐诈訴诉"
+    "診诊詢询誤误說说諉诿誰谁負负責责賬账質质貼贴趕赶軌轨轉转輛辆邊边運运進进遠远連连選选遞递遙遥裏里鈕钮鑽钻鈴铃鋁铝鉸铰鋪铺鏈链銷销鍋锅鏽锈錯错鋸锯長长閃闪閉闭悶闷閘闸聞闻閥阀階阶隨随難难黴霉頁页"
+    "預预題题額额飛飞飯饭餿馊罵骂騙骗雞鸡鵡鹉鸚鹦汙污洩泄衞卫説说"
 )
 _TRAD = str.maketrans(_TRAD_PAIRS[0::2], _TRAD_PAIRS[1::2])
 
