@@ -44,7 +44,10 @@ def resolve_locale(chosen: str | None, platform: str | None, default: str = DEFA
 
 
 class Translator:
-    """Translate msgids for one locale; `_("Hi {name}", name=x)` formats after translating."""
+    """Translate msgids for one locale; `_("Hi {name}", name=x)` formats after translating.
+
+    No plural forms: `linli i18n extract` does not carry them, so counts are worded to read
+    right for any number ("Photos: {count}", not "{count} photos")."""
 
     def __init__(self, locale: str, translations: gettext.NullTranslations) -> None:
         self.locale = locale
@@ -53,9 +56,6 @@ class Translator:
     def __call__(self, message: str, /, **values: object) -> str:
         text = self._t.gettext(message)
         return text.format(**values) if values else text
-
-    def plural(self, singular: str, plural: str, n: int, /, **values: object) -> str:
-        return self._t.ngettext(singular, plural, n).format(n=n, **values)
 
 
 class Catalogue:

@@ -161,11 +161,11 @@ def typed_label(text: str) -> str | None:
 ERRORS: dict[str, str] = {
     "binding.code_wrong": N_(
         "That binding code is not right. Please check it and try again "
-        "({left} tries left this hour)."
+        "(tries left this hour: {left})."
     ),
     "binding.code_replaced": N_(
         "That binding code has been replaced by a new one. Please ask the home's owner or the "
-        "property office for the new code ({left} tries left this hour)."
+        "property office for the new code (tries left this hour: {left})."
     ),
     "binding.code_locked": N_(
         "Too many wrong codes. For your safety, code entry is paused; "

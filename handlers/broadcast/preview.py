@@ -78,7 +78,7 @@ def render_preview(ctx: RenderContext) -> Rendered:
         _("👀 Above is the announcement exactly as residents will see it."),
         "",
         _(
-            "• To: {audience} ({count} recipients now)",
+            "• To: {audience} (recipients now: {count})",
             audience=_audience_text(_, data),
             count=f"{data['count']:,}",
         ),

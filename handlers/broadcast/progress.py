@@ -251,7 +251,7 @@ async def cancel_sending(
                 ack=found.ack_required if found else False,
             )
     await query.answer(
-        _("Cancelled. {count} messages will not be sent.", count=f"{progress.cancelled:,}")
+        _("Cancelled. Messages that will not be sent: {count}.", count=f"{progress.cancelled:,}")
     )
 
 

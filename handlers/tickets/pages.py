@@ -165,7 +165,7 @@ def render_page(ctx: RenderContext) -> Rendered:
         lines.append(_("Your rating: {stars}", stars="⭐" * int(data["rating"])))
     lines += ["", _("History:")]
     if data.get("earlier"):
-        lines.append(_("… {count} earlier steps", count=data["earlier"]))
+        lines.append(_("… earlier steps: {count}", count=data["earlier"]))
     lines += [_history_line(_, e) for e in data["events"]]
     rows: list[list[InlineKeyboardButton]] = []
     if data.get("can_rate"):

@@ -79,7 +79,7 @@ def ticket_lines(_: Translator, data: dict[str, Any], *, private: bool = False) 
     if data.get("kind") == "repair" and data.get("visit_window"):
         lines.append(_("🕒 Visit: {window}", window=window_name(_, data["visit_window"])))
     if data.get("photos"):
-        lines.append(_("📷 {count} photos", count=data["photos"]))
+        lines.append(_("📷 Photos: {count}", count=data["photos"]))
     if data.get("duplicate_of"):
         lines.append(_("⚠️ Possible duplicate of {number}", number=data["duplicate_of"]))
     if data.get("overdue"):
@@ -283,7 +283,7 @@ def render_resident_message(ctx: RenderContext) -> Rendered:
     extra = len(media) - (1 if first else 0)
     body = f"{head}{'' if head.endswith('：') else ' '}{text}".strip()  # no space after "："
     if extra > 0:
-        body += "\n" + _("(+{count} more attachments in the ticket)", count=extra)
+        body += "\n" + _("(more attachments in the ticket: {count})", count=extra)
     # In the assignee's private chat, a button to answer (a group answers by replying).
     answer = markup([[write_button(_, data["ticket_id"])]]) if data.get("private") else None
     if first is None:

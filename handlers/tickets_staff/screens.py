@@ -95,7 +95,7 @@ def render_detail(ctx: RenderContext) -> Rendered:
     lines = [*ticket_lines(_, data, private=True), "", _("History:")]
     history = data.get("history") or []
     if len(history) > HISTORY_LINES:
-        lines.append(_("(… {count} earlier entries)", count=len(history) - HISTORY_LINES))
+        lines.append(_("(… earlier entries: {count})", count=len(history) - HISTORY_LINES))
     for entry in history[-HISTORY_LINES:]:
         who = entry.get("who") or (
             _("Resident") if entry.get("kind") == "resident" else _("System")

@@ -265,10 +265,10 @@ async def test_wrong_and_rotated_codes_are_refused_and_three_tries_lock_entry(
         await session.commit()
 
     await sim.send(LI, old_code)  # replaced, not mistyped: told to ask for the new one
-    replaced = await sim.wait_text(LI, "replaced by a new one", "2 tries left")
+    replaced = await sim.wait_text(LI, "replaced by a new one", "tries left this hour: 2")
     assert "ask the home's owner or the property office" in text_of(replaced)
     await sim.send(LI, "ZZZZ9999")
-    await sim.wait_text(LI, "not right", "1 tries left")
+    await sim.wait_text(LI, "not right", "tries left this hour: 1")
     await sim.send(LI, "QQQQ8888")
     await sim.wait_text(LI, "Too many wrong codes")
     before = len(await sim.bot_messages(LI))
@@ -313,7 +313,7 @@ async def test_owner_hears_of_a_new_member_and_can_remove_them(product: Product)
     assert f"{new_code}" in text_of(removed) and f"start={new_code}" in text_of(removed)
     assert home.binding_code not in text_of(removed)
     await sim.send(LI, f"/start {home.binding_code}")
-    await sim.wait_text(LI, "replaced by a new one", "2 tries left")
+    await sim.wait_text(LI, "replaced by a new one", "tries left this hour: 2")
     assert [m.role for m in await _members(product, home.id)] == [ResidentRole.owner]
 
 

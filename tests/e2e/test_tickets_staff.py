@@ -80,7 +80,7 @@ async def test_dispatcher_assigns_and_the_technician_does_the_work(product: Prod
     photo = await sim.wait_for(GROUP, lambda m: bool(m.get("photo")), what="the photo")
     assert ticket.number in text_of(photo) and photo["message_id"] < alert["message_id"]
     text = text_of(alert)
-    for shown in ("1栋 1单元 101", "居民10001", "厨房下水道堵了", "📷 1", "🕒"):
+    for shown in ("1栋 1单元 101", "居民10001", "厨房下水道堵了", "📷 照片：1 张", "🕒"):
         assert shown in text, f"{shown!r} not in {text!r}"
     # The owner's roster phone, to call them back: masked for the whole group to see.
     phone = await owner_phone(product)
@@ -222,7 +222,7 @@ async def test_several_photos_arrive_as_one_album_before_the_alert(product: Prod
     album = [m for m in await sim.bot_messages(GROUP) if m.get("media_group_id")]
     assert len(album) == 2 and ticket.number in text_of(album[0])
     assert album[0]["message_id"] < alert["message_id"]
-    assert "📷 2" in text_of(alert)
+    assert "📷 照片：2 张" in text_of(alert)
 
 
 # --- refusals --------------------------------------------------------------------------------
