@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from handlers.tickets_staff.base import Act, FinishCb, FinishStep, TicketCb, View
 from models import (
     AuditEntry,
     Building,
@@ -29,6 +30,7 @@ from tests.e2e.harness import (
     Message,
     Sim,
     buttons,
+    has_button,
     text_of,
 )
 from tests.services.factories import resident
@@ -214,3 +216,18 @@ async def add_outsider_tech(product: Product) -> None:
         )
         await session.commit()
     await product.sim.user(OUTSIDER_TECH, "钱师傅")
+
+
+def skip_photos(ticket: Ticket) -> str:
+    return FinishCb(step=FinishStep.skip, ticket_id=ticket.id).pack()
+
+
+async def start_then_finish(sim: Sim, ticket: Ticket) -> Message:
+    """The assignee, on their job card: Start, then Done; the question that Done asks."""
+    start = TicketCb(action=Act.start, ticket_id=ticket.id, view=View.card).pack()
+    card = await sim.wait_for(TECHNICIAN, has_button(start), what="the job card")
+    await press(sim, TECHNICIAN, TECHNICIAN, card, start)
+    finish = TicketCb(action=Act.finish, ticket_id=ticket.id, view=View.card).pack()
+    card = await same_message(sim, TECHNICIAN, card, has_button(finish))
+    await press(sim, TECHNICIAN, TECHNICIAN, card, finish)
+    return await sim.wait_for(TECHNICIAN, has_button(skip_photos(ticket)), what="the question")

@@ -59,6 +59,8 @@ from tests.e2e.staff import (
     repair,
     resident_notices,
     same_message,
+    skip_photos,
+    start_then_finish,
     ticket_row,
 )
 
@@ -158,15 +160,8 @@ async def test_work_marked_done_without_photos_says_so(product: Product) -> None
         sim, GROUP, alert, lambda m: any("孙师傅" in t for t, _d in buttons(m))
     )
     await press(sim, DISPATCHER, GROUP, alert, next(d for t, d in buttons(alert) if "孙师傅" in t))
-    start = TicketCb(action=Act.start, ticket_id=ticket.id, view=View.card).pack()
-    card = await sim.wait_for(TECHNICIAN, has_button(start), what="the job card")
-    await press(sim, TECHNICIAN, TECHNICIAN, card, start)
-    finish = TicketCb(action=Act.finish, ticket_id=ticket.id, view=View.card).pack()
-    card = await same_message(sim, TECHNICIAN, card, has_button(finish))
-    await press(sim, TECHNICIAN, TECHNICIAN, card, finish)
-    skip = FinishCb(step=FinishStep.skip, ticket_id=ticket.id).pack()
-    prompt = await sim.wait_for(TECHNICIAN, has_button(skip), what="the photo question")
-    await press(sim, TECHNICIAN, TECHNICIAN, prompt, skip)
+    prompt = await start_then_finish(sim, ticket)
+    await press(sim, TECHNICIAN, TECHNICIAN, prompt, skip_photos(ticket))
     closed = await same_message(sim, TECHNICIAN, prompt, lambda m: not buttons(m))
     assert text_of(closed) == f"✅ {ticket.number} 已完工（没有拍照）。"
     assert (await ticket_row(product, ticket.id)).status == TicketStatus.done
@@ -181,14 +176,7 @@ async def test_the_technician_says_what_was_done_and_the_resident_is_told(
     alert = await alert_of(sim, ticket)
     grab = TicketCb(action=Act.grab, ticket_id=ticket.id).pack()
     await press(sim, TECHNICIAN, GROUP, alert, grab)
-    start = TicketCb(action=Act.start, ticket_id=ticket.id, view=View.card).pack()
-    card = await sim.wait_for(TECHNICIAN, has_button(start), what="the job card")
-    await press(sim, TECHNICIAN, TECHNICIAN, card, start)
-    finish = TicketCb(action=Act.finish, ticket_id=ticket.id, view=View.card).pack()
-    card = await same_message(sim, TECHNICIAN, card, has_button(finish))
-    await press(sim, TECHNICIAN, TECHNICIAN, card, finish)
-    skip = FinishCb(step=FinishStep.skip, ticket_id=ticket.id).pack()
-    await sim.wait_text(TECHNICIAN, "写几句做了什么")
+    assert "写几句做了什么" in text_of(await start_then_finish(sim, ticket))
 
     # Words instead of photos: taken as what was done, several messages adding up.
     await sim.send(TECHNICIAN, "疏通了下水管")
@@ -197,7 +185,7 @@ async def test_the_technician_says_what_was_done_and_the_resident_is_told(
     await sim.wait_text(TECHNICIAN, "内容太长了", "500")
     await sim.send(TECHNICIAN, "换了一段老化的管子")
     prompt = await sim.wait_text(TECHNICIAN, "处理情况：疏通了下水管\n换了一段老化的管子")
-    await press(sim, TECHNICIAN, TECHNICIAN, prompt, skip)
+    await press(sim, TECHNICIAN, TECHNICIAN, prompt, skip_photos(ticket))
     closed = await same_message(sim, TECHNICIAN, prompt, lambda m: not buttons(m))
     assert "已完工（没有拍照）" in text_of(closed) and "换了一段老化的管子" in text_of(closed)
 
