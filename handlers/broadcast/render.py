@@ -159,6 +159,7 @@ def render_ask_field(ctx: RenderContext) -> Rendered:
     _ = ctx._
     data = ctx.data
     question, fixed = FIELD_QUESTIONS[data["field"]]
+    # (a question queued by an older version carries no `today`: the machine's date will do)
     today = date.fromisoformat(data["today"]) if data.get("today") else date.today()
     example = field_example(_, data["field"], fixed, today)
     template = data["template"]
