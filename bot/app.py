@@ -34,6 +34,7 @@ from handlers import (
     membership,
     notices,
     onboarding,
+    questions,
     tickets,
     tickets_staff,
 )
@@ -147,6 +148,7 @@ def build_dispatcher(
                 tickets.mine.router,  # /tickets, a ticket's page, cancel/reopen/messages
                 tickets.rate.router,  # stars, then an optional comment
                 tickets.offers.router,  # typed problems, lone photos/voice → offer a report
+                questions.router,  # "明天停水吗？", "物业费交了吗？": answered, not reported
                 common.fallback_router,  # answers whatever nobody else took in private
                 membership.router,  # groups that are not ours; a person blocking the bot
             ],

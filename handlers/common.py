@@ -301,7 +301,7 @@ async def not_understood(
     message: Message, person: Person, reply: Replier, session: AsyncSession
 ) -> None:
     """Text that no feature took (never echoed back: it may be long or private). Often a
-    question the bot cannot answer (a bill, a parcel): the office's number goes with it."""
+    question the bot cannot answer (a parcel, opening hours): the office's number goes with it."""
     kind = kind_of(person)
     hint = await _joining_hint(message.text or "", session) if kind == "guest" else None
     if hint is not None:

@@ -253,7 +253,7 @@ def render_empty(ctx: RenderContext) -> Rendered:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-async def _page(
+async def notices_page(
     session: AsyncSession, person: Person, clock: Clock, settings: Settings, page: int
 ) -> dict[str, Any] | None:
     """The list's data for `page` (clamped to the last page); None when there is nothing."""
@@ -300,7 +300,7 @@ async def list_notices(
     settings: Settings,
 ) -> None:
     """List the announcements this person received, newest first."""
-    data = await _page(session, person, clock, settings, 0)
+    data = await notices_page(session, person, clock, settings, 0)
     if data is None:
         await reply("notices.empty", guest=person.kind == "guest")
         return
@@ -319,7 +319,7 @@ async def turn_page(
 ) -> None:
     """Show another page of the list in place."""
     if isinstance(query.message, Message):
-        data = await _page(session, person, clock, settings, max(0, callback_data.page))
+        data = await notices_page(session, person, clock, settings, max(0, callback_data.page))
         if data is None:
             await reply.edit(query.message.message_id, "notices.empty")
         else:

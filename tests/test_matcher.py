@@ -381,3 +381,38 @@ def test_where_typed_to_the_form(text: str, where: tuple[str, bool] | None) -> N
 )
 def test_urgency_typed_to_the_form(text: str, urgency: str | None) -> None:
     assert urgency_said(text) == urgency
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("明天停水吗？", matcher.OUTAGE),
+        ("什么时候来水", matcher.OUTAGE),
+        ("今天会不会停电", matcher.OUTAGE),
+        ("小區有停電通知嗎", matcher.OUTAGE),
+        ("Is there a water cut tomorrow?", matcher.OUTAGE),
+        ("When will the power be back?", matcher.OUTAGE),
+        ("物业费交了吗", matcher.FEES),
+        ("我家物业费欠多少", matcher.FEES),
+        ("水费怎么交", matcher.FEES),
+        ("How much is my property fee?", matcher.FEES),
+        ("Have I paid the water bill?", matcher.FEES),
+        # said of a problem, not asked: the matcher's
+        ("家里停水了", None),
+        ("家里停电了，怎么办", None),
+        ("为什么停水不提前通知", None),
+        ("物业费这么贵，服务这么差", None),
+        ("电梯坏了吗", None),
+        ("my water is off", None),
+    ],
+)
+def test_questions_about_cuts_and_fees_are_told_from_problems(
+    text: str, topic: str | None
+) -> None:
+    assert matcher.question_about(text) == topic
+
+
+def test_the_cut_reported_as_the_answer_suggests_is_a_problem() -> None:
+    # questions.outage tells residents to say "家里停水了" / "my water is off": both must work
+    for said in ("家里停水了", "my water is off"):
+        assert classify(said).is_problem and matcher.question_about(said) is None

@@ -76,7 +76,7 @@ class SoundsLikeProblem(Filter):
 
     async def __call__(self, message: Message) -> bool | dict[str, Any]:
         text = (message.text or "").strip()
-        if not text:
+        if not text or matcher.question_about(text):  # "明天停水吗？" wants an answer
             return False
         match = matcher.classify(text)
         return {"match": match} if match.is_problem else False

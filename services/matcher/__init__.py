@@ -53,6 +53,7 @@ from services.matcher.labels import (
     split_label,
 )
 from services.matcher.model import Model, rule_offsets, train
+from services.matcher.questions import FEES, OUTAGE, question_about
 from services.matcher.rules import in_home, in_public, urgent_category
 from services.matcher.small_talk import GREETING, OK, THANKS, small_talk, yes_or_no
 from services.matcher.text import features, normalise
@@ -141,10 +142,12 @@ def looks_like_problem(text: str) -> bool:
 
 __all__ = (
     "COMPLAINT_CATEGORIES",
+    "FEES",
     "GREETING",
     "KINDS",
     "NONE_LABEL",
     "OK",
+    "OUTAGE",
     "REPAIR_CATEGORIES",
     "THANKS",
     "Match",
@@ -161,6 +164,7 @@ __all__ = (
     "load_default_rows",
     "looks_like_problem",
     "normalise",
+    "question_about",
     "read_rows",
     "rule_offsets",
     "small_talk",

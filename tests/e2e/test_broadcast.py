@@ -390,3 +390,47 @@ def test_the_confirmation_report_fits_one_message() -> None:
     assert "3栋: 12/5,000 confirmed" in rendered.text
     assert "• 3栋 2单元 0000 · 王秀英" in rendered.text
     assert rendered.text.splitlines()[-1].startswith("… and 4,")
+
+
+async def test_asked_about_a_water_cut_a_resident_gets_the_announcements(
+    product: Product,
+) -> None:
+    """ "明天停水吗？" asks, it does not report: the announcements answer it, and a fee
+    question gets the office's number; "家里停水了" is still a problem to report."""
+    sim = product.sim
+    await bind(product, ZHANG, ("1栋", "1单元", "101"))
+    await sim.send(ZHANG, "明天停水吗？")
+    none_yet = await sim.wait_text(ZHANG, "物业目前没有发停水、停电的通知", "家里停水了")
+    assert "0571-8888 6666" in text_of(none_yet)
+
+    async with product.db.sessions() as session:
+        manager = await session.scalar(select(Staff).where(Staff.external_id == str(MANAGER)))
+        community_id = await session.scalar(select(Community.id))
+        assert manager is not None and community_id is not None
+        await broadcasts.create(
+            session,
+            draft=Draft(
+                community_id=community_id,
+                audience={"kind": "estate", "community_id": community_id},
+                title="12月9日停水通知",
+                body="因管道维修，12月9日 09:00至15:00 全小区停水。",
+            ),
+            staff=manager,
+            creator_chat_id=None,
+            now=datetime.now(UTC),
+            quiet=QuietHours(zone=product.settings.zone, start=time(3), end=time(3)),
+        )
+        await session.commit()
+    await sim.wait_text(ZHANG, "因管道维修")
+    await sim.send(ZHANG, "什么时候停水啊")
+    await sim.wait_text(ZHANG, "物业的通知在下面")
+    listed = await sim.wait_text(ZHANG, "📢 通知（第 1/1 页）", "12月9日停水通知")
+    assert any("12月9日停水通知" in t for t, _d in buttons(listed))  # it opens in full
+
+    await sim.send(ZHANG, "我家物业费交了没有？")
+    fees = await sim.wait_text(ZHANG, "这里还查不到", "0571-8888 6666")
+    await sim.send(ZHANG, "家里停水了")
+    await sim.wait_text(ZHANG, "要帮您报给物业服务中心吗")
+    said = [text_of(m) for m in await sim.bot_messages(ZHANG)]
+    assert sum("要帮您报给物业服务中心吗" in t for t in said) == 1, said  # only the last
+    assert said.index(text_of(fees)) < len(said) - 1

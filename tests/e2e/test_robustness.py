@@ -106,12 +106,13 @@ async def test_webhook_without_the_right_secret_is_refused_and_changes_nothing(
 async def test_a_question_the_bot_cannot_answer_gives_the_offices_number(
     product: Product,
 ) -> None:
-    """A resident asks what no button does (a bill, here): not understood, and the number
-    of their own estate's office to ask a person instead."""
+    """A resident asks what no button does (a parcel, here): not understood, and the number
+    of their own estate's office to ask a person instead. (A fee question gets its own
+    answer with the number: test_broadcast.py.)"""
     sim = product.sim
     await sim.share_contact(ZHANG)
     await sim.wait_text(ZHANG, "1栋 1单元 101")
-    await sim.send(ZHANG, "我家这个月物业费交了没有")
+    await sim.send(ZHANG, "我的快递到了吗")
     told = await sim.wait_text(ZHANG, "没看明白")
     assert "物业服务中心电话：0571-8888 6666" in text_of(told)
     # Staff are the office: not told to call it.
