@@ -8,6 +8,7 @@ cuts, or whom to ask about money. A statement stays a problem ("家里停水了"
 
 from __future__ import annotations
 
+import functools
 import re
 
 from services.matcher.text import normalise
@@ -37,6 +38,7 @@ _FEES_ASKED = re.compile(
 _LONGEST = 80  # characters: a longer message tells a story, and the matcher reads it
 
 
+@functools.lru_cache(maxsize=1024)  # asked of one message by the offer and each question
 def question_about(text: str) -> str | None:
     """OUTAGE or FEES when the text asks about a cut or about money; else None."""
     if len(text) > _LONGEST:
