@@ -23,6 +23,7 @@ from services.errors import DomainError
 from services.identities import Person
 from services.tickets import lifecycle, notify, queries, rating
 from services.tickets.machine import Action, next_status
+from services.tickets.media import work_photo
 
 router = Routes()
 
@@ -113,7 +114,10 @@ async def _show_rated(
     stars chosen; a ticket's page is shown as it is now (closed, with the rating)."""
     now = clock.now()
     if pressed.action == TicketAction.rate_done:
-        await reply.edit(message_id, "ticket.done", **brief(ticket), chosen=pressed.stars)
+        photo = await work_photo(session, ticket)  # the message is that photo's caption
+        await reply.edit(
+            message_id, "ticket.done", **brief(ticket), chosen=pressed.stars, photo=photo
+        )
         return
     page = await queries.history(session, ticket_id=ticket.id, person=person, now=now)
     await reply.edit(message_id, "my_tickets.page", **page_data(page, now, settings))

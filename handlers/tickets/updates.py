@@ -129,8 +129,10 @@ def render_done(ctx: RenderContext) -> Rendered:
     done = _("✅ Your {what} {number} ({category}) is done.", **_what(_, data))
     if data.get("work_note"):
         done += "\n" + _("🛠 What was done: {note}", note=data["work_note"])
+    photo = data.get("photo")  # of the finished work: the text goes under it
     if data.get("chosen"):
-        return Rendered(f"{done}\n\n✓ {labels.stars_name(_, int(data['chosen']))}")
+        text = f"{done}\n\n✓ {labels.stars_name(_, int(data['chosen']))}"
+        return Rendered(labels.clip(text, CAPTION_MAX) if photo else text, photo=photo)
     text = (
         done
         + "\n\n"
@@ -143,7 +145,10 @@ def render_done(ctx: RenderContext) -> Rendered:
         *rating_rows(_, tid, TicketAction.rate_done),
         [ticket_button(_("↩ Not solved, reopen"), TicketAction.reopen, tid)],
     ]
-    return Rendered(text, InlineKeyboardMarkup(inline_keyboard=rows))
+    markup = InlineKeyboardMarkup(inline_keyboard=rows)
+    if photo:
+        return Rendered(labels.clip(text, CAPTION_MAX), markup, photo=photo)
+    return Rendered(text, markup)
 
 
 @notices.register("ticket.rejected")

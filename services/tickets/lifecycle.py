@@ -31,7 +31,7 @@ from services.tickets.machine import (
     Action,
     next_status,
 )
-from services.tickets.media import MediaIn
+from services.tickets.media import MediaIn, work_photo
 from services.tickets.media import attach as attach_media
 
 
@@ -279,6 +279,9 @@ async def _announce(
             ask_comment=True,
             stars=ticket.rating,
         )
+    elif action == Action.finish:  # with a photo of the work, when there is one
+        photo = await work_photo(session, ticket)
+        await notify.tell_resident(session, ticket, RESIDENT_NOTICE[action], now=now, photo=photo)
     else:
         await notify.tell_resident(session, ticket, RESIDENT_NOTICE[action], now=now)
     await notify.alert_groups(session, ticket, now=now, first=False)

@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import TicketMedia
+from models import Ticket, TicketMedia
 
 
 @dataclass(frozen=True)
@@ -36,3 +37,22 @@ def attach(
                 created_at=now,
             )
         )
+
+
+async def work_photo(session: AsyncSession, ticket: Ticket) -> str | None:
+    """A photo staff sent of the finished work, when the ticket was last marked done (not of
+    an earlier finish, before it was reopened); the first of them."""
+    if ticket.done_at is None:
+        return None
+    found: str | None = await session.scalar(
+        select(TicketMedia.file_id)
+        .where(
+            TicketMedia.ticket_id == ticket.id,
+            TicketMedia.by == "staff",
+            TicketMedia.kind == "photo",
+            TicketMedia.created_at >= ticket.done_at,
+        )
+        .order_by(TicketMedia.id)
+        .limit(1)
+    )
+    return found

@@ -148,6 +148,14 @@ async def test_dispatcher_assigns_and_the_technician_does_the_work(product: Prod
     ):
         assert notice in told, f"the resident was not told {notice}: {told}"
 
+    # The resident sees the work's photo with "done", and rates under it.
+    done = await sim.wait_text(ZHANG, "已处理完成")
+    assert done.get("photo"), done
+    stars = ResidentTicketCb(action=TicketAction.rate_done, ticket_id=ticket.id, stars=4).pack()
+    await press(sim, ZHANG, ZHANG, done, stars)
+    rated = await same_message(sim, ZHANG, done, lambda m: not buttons(m))
+    assert "已处理完成" in text_of(rated) and "⭐⭐⭐⭐" in text_of(rated) and rated.get("photo")
+
 
 async def test_work_marked_done_without_photos_says_so(product: Product) -> None:
     sim = product.sim
