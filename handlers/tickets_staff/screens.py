@@ -231,6 +231,16 @@ def render_write_closed(ctx: RenderContext) -> Rendered:
     return Rendered(fit(text))
 
 
+@notices.register("ticket.reply_sent")
+def render_reply_sent(ctx: RenderContext) -> Rendered:
+    """A reply in private chat was passed on (to the resident, or to the office)."""
+    _ = ctx._
+    number = ctx.data["number"]
+    if ctx.data.get("to_resident"):
+        return Rendered(_("✉️ Sent to the resident of {number}.", number=number))
+    return Rendered(_("✓ Sent to the property office with {number}.", number=number))
+
+
 @notices.register("ticket.relay_offer")
 def render_relay_offer(ctx: RenderContext) -> Rendered:
     """After a plain reply under an alert: it is an internal note; send it on?"""

@@ -1,11 +1,17 @@
-"""Staff writing to a ticket's resident from private chat (“💬 Message the resident” on the
-assignee's card, a ticket's detail, or a resident's follow-up): the words, a photo or a voice
-note go to the resident as the group's `/say` does. A technician sent to a home whose
-resident joined by code has no phone number to call: this is how they arrange the visit."""
+"""Staff and residents writing to each other about a ticket from private chat.
+
+“💬 Message the resident” (on the assignee's card, a ticket's detail, a resident's follow-up)
+asks for the words, a photo or a voice note, and sends them to the resident as the group's
+`/say` does: a technician sent to a home whose resident joined by code has no phone number to
+call, and this is how they arrange the visit. A Telegram reply to such a message (staff's
+words in the resident's chat, the resident's in the assignee's) goes the other way at once,
+as people expect of a reply.
+"""
 
 from __future__ import annotations
 
 from aiogram import F
+from aiogram.filters import Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,10 +30,10 @@ from handlers.tickets_staff.base import (
     router,
 )
 from handlers.tickets_staff.relay import content
-from handlers.ui import private
+from handlers.ui import not_command, private
 from services.errors import DomainError
 from services.identities import Person
-from services.tickets import lifecycle
+from services.tickets import lifecycle, queries
 
 # Refusals after which the question stays open: the person can simply try again.
 TRY_AGAIN = frozenset({"ticket.empty", "ticket.too_long"})
@@ -139,3 +145,53 @@ async def _close(
         "ticket.write_closed",
         {"number": asked["number"], "sent": sent, "text": said, "attachments": attachments},
     )
+
+
+# --- a reply to a message about a ticket -----------------------------------------------------
+
+
+class RepliesOnTicket(Filter):
+    """A reply, in private chat, to the bot's message about a ticket; hands on the ticket's
+    id and whether the message was one to staff (then the reply is written as staff)."""
+
+    async def __call__(self, message: Message, session: AsyncSession) -> bool | dict[str, object]:
+        replied = message.reply_to_message
+        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+            return False
+        found = await queries.replied_ticket(session, message.chat.id, replied.message_id)
+        return False if found is None else {"ticket_id": found[0], "as_staff": found[1]}
+
+
+@router.message(
+    private,
+    StateFilter(None),
+    F.text | F.photo | F.voice | F.caption,
+    not_command,
+    RepliesOnTicket(),
+)
+async def reply_on_ticket(
+    message: Message,
+    ticket_id: int,
+    as_staff: bool,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    reply: Replier,
+) -> None:
+    """Staff's reply goes to the resident, the resident's to staff (the groups and the
+    assignee), each on the ticket."""
+    text, media = content(message)
+    try:
+        ticket = await lifecycle.add_message(
+            session,
+            ticket_id=ticket_id,
+            person=person,
+            now=clock.now(),
+            text=text,
+            media=media,
+            as_staff=as_staff,
+        )
+    except DomainError as exc:
+        await reply("ticket.refused" if as_staff else "error", key=exc.key, **exc.data)
+        return
+    await reply("ticket.reply_sent", number=ticket.number, to_resident=as_staff)

@@ -377,6 +377,12 @@ async def add_message(
     elif not internal:
         staff_name = person.staff.name if person.staff else ""
         await notify.tell_resident(
-            session, ticket, "ticket.staff_message", now=now, staff=staff_name, **data
+            session,
+            ticket,
+            "ticket.staff_message",
+            now=now,
+            ref_key=notify.told_key(ticket.id),  # a reply to it answers on the ticket
+            staff=staff_name,
+            **data,
         )
     return ticket

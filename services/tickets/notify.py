@@ -203,6 +203,12 @@ async def alert_groups(
         await topics.follow(session, ticket, now=now)
 
 
+def told_key(ticket_id: int) -> str:
+    """A staff message in the resident's chat, remembered so that their reply to it (a
+    Telegram reply) is found to be about the ticket (queries.replied_ticket)."""
+    return f"ticket:{ticket_id}:told:{secrets.token_hex(6)}"
+
+
 def rating_invitation(ticket_id: int) -> str:
     """The key of the message that thanked for the stars and invited a few words: edited
     once the words come, so its Skip button goes."""
@@ -307,6 +313,8 @@ async def relay_to_staff(
             now=now,
             kind=OutboxKind.alert,
             data={**said, "private": True},
+            # Remembered too: the assignee's reply to it reaches the resident.
+            ref_key=f"ticket:{ticket.id}:said:dm:{assignee[0].id}:{secrets.token_hex(6)}",
         )
     in_topic = await topics.topic_refs(session, ticket.id)
     for group in await groups_for(session, ticket):

@@ -150,6 +150,28 @@ async def ticket_for_alert(
     Reads the message references the sender keeps (`ticket:<id>:alert:<group>`, and the
     other `ticket:<id>:…` keys), so a staff reply to an alert finds its ticket.
     """
+    found = await _ticket_ref(session, chat_id, message_id, channel)
+    return found[0] if found else None
+
+
+# Keys of messages in a resident's own chat; every other ticket message is a staff one.
+_RESIDENT_SIDE = frozenset({"told", "rating-invitation"})
+
+
+async def replied_ticket(
+    session: AsyncSession, chat_id: str | int, message_id: int, *, channel: str = "telegram"
+) -> tuple[int, bool] | None:
+    """The ticket a private-chat message belongs to, and whether it was sent to staff (True:
+    the assignee's card, a resident's words passed on) or to the resident (False: staff's
+    words, the rating's thanks): in that capacity a reply to it is written."""
+    found = await _ticket_ref(session, chat_id, message_id, channel)
+    return None if found is None else (found[0], found[1] not in _RESIDENT_SIDE)
+
+
+async def _ticket_ref(
+    session: AsyncSession, chat_id: str | int, message_id: int, channel: str
+) -> tuple[int, str] | None:
+    """(ticket id, what the message was: "alert", "told", …) from its `ticket:<id>:…` key."""
     key = await session.scalar(
         select(MessageRef.key)
         .where(
@@ -160,10 +182,10 @@ async def ticket_for_alert(
         )
         .limit(1)
     )
-    if key is None:
+    parts = (key or "").split(":")
+    if len(parts) < 3 or not parts[1].isdigit():
         return None
-    parts = key.split(":")
-    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+    return int(parts[1]), parts[2]
 
 
 async def staff_names(session: AsyncSession, staff_ids: set[int]) -> dict[int, str]:

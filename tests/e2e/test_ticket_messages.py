@@ -171,6 +171,20 @@ async def test_the_assignee_and_the_resident_write_to_each_other_privately(
     assert ticket.number in text_of(answer) and has_button(write)(answer)
     await sim.wait_text(GROUP, "好的，我在家等")  # the desk still sees it under the alert
 
+    # A Telegram reply does the same, either way, without a button.
+    await remembered(product, TECHNICIAN, answer)
+    await sim.send(TECHNICIAN, "好，九点见", reply_to_message_id=answer["message_id"])
+    await sim.wait_text(TECHNICIAN, "已发给", ticket.number)
+    said = await sim.wait_text(ZHANG, "孙师傅", "好，九点见")
+    await remembered(product, ZHANG, said)
+    await sim.send(ZHANG, "麻烦带个新的水龙头", reply_to_message_id=said["message_id"])
+    await sim.wait_text(ZHANG, "转给物业服务中心", ticket.number)
+    await sim.wait_text(TECHNICIAN, "麻烦带个新的水龙头")
+    assert [note for note, _internal in await staff_messages(product, ticket.id)][-2:] == [
+        "好，九点见",
+        "麻烦带个新的水龙头",
+    ]
+
 
 async def test_only_staff_of_the_ticket_s_area_may_write_from_private_chat(
     product: Product,
