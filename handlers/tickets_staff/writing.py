@@ -154,9 +154,13 @@ class RepliesOnTicket(Filter):
     """A reply, in private chat, to the bot's message about a ticket; hands on the ticket's
     id and whether the message was one to staff (then the reply is written as staff)."""
 
-    async def __call__(self, message: Message, session: AsyncSession) -> bool | dict[str, object]:
+    async def __call__(
+        self, message: Message, session: AsyncSession | None = None
+    ) -> bool | dict[str, object]:
         replied = message.reply_to_message
         if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+            return False
+        if session is None:  # no database for this update (as IsResident without a person)
             return False
         found = await queries.replied_ticket(session, message.chat.id, replied.message_id)
         return False if found is None else {"ticket_id": found[0], "as_staff": found[1]}
