@@ -31,6 +31,7 @@ from handlers.tickets_staff.base import (
 )
 from handlers.tickets_staff.relay import content
 from handlers.ui import not_command, private
+from models import Ticket
 from services.errors import DomainError
 from services.identities import Person
 from services.tickets import lifecycle, queries
@@ -92,23 +93,16 @@ async def got_words(
 ) -> None:
     """The words (or photo, or voice note): to the resident, and the question closes."""
     asked = await state.get_data()
-    text, media = content(message)
     try:
-        await lifecycle.add_message(
-            session,
-            ticket_id=asked["ticket_id"],
-            person=person,
-            now=clock.now(),
-            text=text,
-            media=media,
-            as_staff=True,
+        _ticket, text, attachments = await _pass_on(
+            message, asked["ticket_id"], as_staff=True, person=person, session=session, clock=clock
         )
     except DomainError as exc:
         await reply("ticket.refused", key=exc.key, **exc.data)
         if exc.key not in TRY_AGAIN:
             await _close(reply, state, asked, sent=False)
         return
-    await _close(reply, state, asked, sent=True, said=text, attachments=len(media))
+    await _close(reply, state, asked, sent=True, said=text, attachments=attachments)
 
 
 @router.callback_query(WriteCb.filter(ok_id))
@@ -128,6 +122,30 @@ async def cancel_words(
         return
     await _close(reply, state, asked, sent=False)
     await query.answer()
+
+
+async def _pass_on(
+    message: Message,
+    ticket_id: int,
+    *,
+    as_staff: bool,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+) -> tuple[Ticket, str, int]:
+    """The message's words, photo or voice note, added to the ticket for the other side to
+    read; the ticket, the words and how many attachments. Refusals raise DomainError."""
+    text, media = content(message)
+    ticket = await lifecycle.add_message(
+        session,
+        ticket_id=ticket_id,
+        person=person,
+        now=clock.now(),
+        text=text,
+        media=media,
+        as_staff=as_staff,
+    )
+    return ticket, text, len(media)
 
 
 async def _close(
@@ -184,16 +202,9 @@ async def reply_on_ticket(
 ) -> None:
     """Staff's reply goes to the resident, the resident's to staff (the groups and the
     assignee), each on the ticket."""
-    text, media = content(message)
     try:
-        ticket = await lifecycle.add_message(
-            session,
-            ticket_id=ticket_id,
-            person=person,
-            now=clock.now(),
-            text=text,
-            media=media,
-            as_staff=as_staff,
+        ticket, _text, _attachments = await _pass_on(
+            message, ticket_id, as_staff=as_staff, person=person, session=session, clock=clock
         )
     except DomainError as exc:
         await reply("ticket.refused" if as_staff else "error", key=exc.key, **exc.data)
