@@ -79,6 +79,10 @@ def render_help(ctx: RenderContext) -> Rendered:
                 "to an alert with /say and your words to write to the resident; other replies "
                 "stay internal notes."
             ),
+            _(
+                "• /code and a home's address (for example /code 1栋1单元101) gives that home a "
+                "new binding code, when the old one reached the wrong person."
+            ),
         ]
     if kind == "manager":
         lines.append(

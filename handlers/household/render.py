@@ -49,7 +49,7 @@ def render_overview(ctx: RenderContext) -> Rendered:
                 "To add family or a tenant, give them this binding code: {code}\n"
                 "or this link: {link}",
                 code=data["code"],
-                link=_invite_link(ctx, data["code"]),
+                link=invite_link(ctx, data["code"]),
             ),
         ]
         rows.append(
@@ -65,7 +65,7 @@ def render_overview(ctx: RenderContext) -> Rendered:
     return Rendered("\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows) if rows else None)
 
 
-def _invite_link(ctx: RenderContext, code: str) -> str:
+def invite_link(ctx: RenderContext, code: str) -> str:
     return f"https://t.me/{ctx.bot_username}?start={code}"
 
 
@@ -74,7 +74,7 @@ def _new_code(ctx: RenderContext, code: str) -> str:
         "Your home has a new binding code: {code}\nor this link: {link}\n"
         "The old code no longer works. Give the new one only to people you want in your home.",
         code=code,
-        link=_invite_link(ctx, code),
+        link=invite_link(ctx, code),
     )
 
 

@@ -26,7 +26,7 @@ from services.onboarding.homes import (
     units_of,
 )
 from services.onboarding.members import bind_by_phone, members, switch_home
-from services.onboarding.owners import Removal, remove_member, renew_code
+from services.onboarding.owners import Removal, office_renews_code, remove_member, renew_code
 from services.onboarding.requests import decide_request, pending_address, request_binding
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "members",
     "new_code",
     "normalize_code",
+    "office_renews_code",
     "pending_address",
     "remove_member",
     "renew_code",

@@ -1,6 +1,6 @@
 """What an owner does for their household from the chat: remove a member, and give the home a
 new binding code. Each is refused (and audited) for anyone but an active owner of that home,
-whatever the button said."""
+whatever the button said. Staff may give a home a new code too (office_renews_code)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import Building, ChatIdentity, Household, Resident, ResidentRole
+from models import Building, ChatIdentity, Household, Resident, ResidentRole, Staff
 from services import audit, outbox
 from services.errors import DomainError, NotAllowed
 from services.identities import Person, address_of, load_person
 from services.onboarding.codes import rotate_code
-from services.onboarding.homes import recipient_of
+from services.onboarding.homes import load_household, recipient_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,3 +135,43 @@ def _refused(
         subject_id=subject_id,
         outcome="refused",
     )
+
+
+async def office_renews_code(
+    session: AsyncSession,
+    *,
+    staff: Staff | None,
+    identity: ChatIdentity,
+    household_id: int,
+    now: datetime,
+) -> str:
+    """Staff give a home a new binding code (an owner rang: the code reached the wrong
+    person). Refused and audited unless their role and scope allow it; the home's owners are
+    told the new code, as it is theirs to hand out."""
+    code = await rotate_code(
+        session,
+        household_id=household_id,
+        now=now,
+        actor_kind="staff",
+        actor_id=identity.id,
+        staff=staff,
+    )
+    household = await load_household(session, household_id)
+    owners = await session.scalars(
+        select(Resident)
+        .options(selectinload(Resident.identity))
+        .where(
+            Resident.household_id == household_id,
+            Resident.active.is_(True),
+            Resident.role == ResidentRole.owner,
+        )
+    )
+    for owner in owners:
+        await outbox.enqueue(
+            session,
+            to=recipient_of(owner.identity),
+            notice="household.code_renewed_by_office",
+            now=now,
+            data={**address_of(household), "code": code},
+        )
+    return code
