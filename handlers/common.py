@@ -80,6 +80,10 @@ def render_help(ctx: RenderContext) -> Rendered:
                 "stay internal notes."
             ),
             _(
+                "• On a job card or a ticket's detail, “💬 Message the resident” writes to them "
+                "from here; replying to their words here does too."
+            ),
+            _(
                 "• /code and a home's address (for example /code 1栋1单元101) gives that home a "
                 "new binding code, when the old one reached the wrong person."
             ),
