@@ -72,8 +72,18 @@ def render_ask(ctx: RenderContext) -> Rendered:
 
 @notices.register("household.office_code_which")
 def render_which(ctx: RenderContext) -> Rendered:
+    """No address after /code, or one that names no single home (`typed`: what was typed)."""
+    _ = ctx._
+    if ctx.data.get("typed"):
+        return Rendered(
+            _(
+                "No single home matches “{typed}”. Type building, unit and room, for example: "
+                "/code 1栋1单元101",
+                typed=ctx.data["typed"],
+            )
+        )
     return Rendered(
-        ctx._("Which home? Type its address after the command, for example: /code 1栋1单元101")
+        _("Which home? Type its address after the command, for example: /code 1栋1单元101")
     )
 
 
@@ -105,9 +115,10 @@ async def office_code(
     if person.staff is None:
         await reply("tickets.staff_only")
         return
-    home = await onboarding.home_from_words(session, command.args or "")
+    typed = (command.args or "").strip()
+    home = await onboarding.home_from_words(session, typed) if typed else None
     if home is None:
-        await reply("household.office_code_which")
+        await reply("household.office_code_which", typed=typed[:40])
         return
     await reply("household.office_code_ask", household_id=home.id, **address_of(home))
 

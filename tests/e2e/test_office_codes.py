@@ -34,6 +34,8 @@ async def test_staff_renew_a_homes_code_and_the_owner_is_told(product: Product) 
 
     await sim.send(DISPATCHER, "/code")
     await sim.wait_text(DISPATCHER, "是哪一户", "/code 1栋1单元101")
+    await sim.send(DISPATCHER, "/code 8栋1单元101")  # no such building
+    await sim.wait_text(DISPATCHER, "没有找到", "8栋1单元101", "/code 1栋1单元101")
     await sim.send(DISPATCHER, "/code 1栋1单元101")
     ask = await sim.wait_text(DISPATCHER, "要给 金采小区 1栋 1单元 101 换一个新绑定码吗")
     keep = OfficeCodeCb(household_id=(await household(product)).id, renew=False).pack()
