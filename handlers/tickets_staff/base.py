@@ -124,7 +124,7 @@ class Finishing(StatesGroup):
 
 
 class Writing(StatesGroup):
-    words = State()  # data: ticket_id, number, prompt, asked_at
+    words = State()  # data: ticket_id, number, view, source, prompt, asked_at
 
 
 class FreshPrompt(Filter):

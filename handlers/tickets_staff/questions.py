@@ -6,6 +6,7 @@ for what they may not do.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from aiogram import F
@@ -324,16 +325,37 @@ async def _ask(
     except DomainError as exc:
         await query.answer(refusal(_, exc), show_alert=True)
         return None
-    prompt = f"ticket:{ticket.id}:{action.value}:{person.identity.id}:{int(now.timestamp())}"
+    prompt = await remember_question(
+        state, question, query, callback_data, ticket, person, now, what=action.value, extra=extra
+    )
+    return ticket, prompt
+
+
+async def remember_question(
+    state: FSMContext,
+    question: State,
+    query: CallbackQuery,
+    pressed: TicketCb,
+    ticket: Ticket,
+    person: Person,
+    now: datetime,
+    *,
+    what: str,
+    extra: dict[str, Any],
+) -> str:
+    """Set the presser's conversation to `question` about `ticket`, keeping what the answer
+    needs (the ticket, the button's view and message, `extra`); returns the ref key the
+    question's message is to be sent under, so it can be closed in place later."""
+    prompt = f"ticket:{ticket.id}:{what}:{person.identity.id}:{int(now.timestamp())}"
     await state.set_state(question)
     await state.set_data(
         {
             "ticket_id": ticket.id,
             "number": ticket.number,
-            "view": callback_data.view.value,
+            "view": pressed.view.value,
             "source": message_id_of(query),
             "prompt": prompt,
             **extra,
         }
     )
-    return ticket, prompt
+    return prompt

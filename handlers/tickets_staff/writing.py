@@ -29,6 +29,7 @@ from handlers.tickets_staff.base import (
     refusal,
     router,
 )
+from handlers.tickets_staff.questions import remember_question
 from handlers.tickets_staff.relay import content
 from handlers.ui import not_command, private
 from models import Ticket
@@ -60,15 +61,16 @@ async def ask_for_words(
     except DomainError as exc:
         await query.answer(refusal(_, exc), show_alert=True)
         return
-    prompt = f"ticket:{ticket.id}:write:{person.identity.id}:{int(now.timestamp())}"
-    await state.set_state(Writing.words)
-    await state.set_data(
-        {
-            "ticket_id": ticket.id,
-            "number": ticket.number,
-            "prompt": prompt,
-            "asked_at": now.isoformat(),
-        }
+    prompt = await remember_question(
+        state,
+        Writing.words,
+        query,
+        callback_data,
+        ticket,
+        person,
+        now,
+        what="write",
+        extra={"asked_at": now.isoformat()},
     )
     await reply.tracked(
         "ticket.write_prompt", {"ticket_id": ticket.id, "number": ticket.number}, ref_key=prompt
