@@ -18,6 +18,7 @@ from services.identities import Person
 private = F.chat.type == "private"
 not_command = ~F.text.startswith("/")  # also true for photos, voice notes, stickers…
 typed = F.text & not_command  # words, not a command typed mid-conversation
+MAX_ID = 2**63 - 1  # callback data is user input: ids beyond a BIGINT are not ours
 
 BTN_HOME = N_("🏠 My home")
 BTN_NOTICES = N_("📢 Notices")

@@ -20,13 +20,11 @@ from bot.replies import Replier
 from core.clock import Clock
 from handlers.household.common import router
 from handlers.household.render import invite_link
-from handlers.ui import address_text, error_text, private
+from handlers.ui import MAX_ID, address_text, error_text, private
 from services import onboarding
 from services.errors import DomainError
 from services.identities import Person, address_of
 from services.onboarding.homes import load_household
-
-MAX_ID = 2**63 - 1  # callback data is user input
 
 
 class OfficeCodeCb(CallbackData, prefix="hoc"):
@@ -37,20 +35,7 @@ class OfficeCodeCb(CallbackData, prefix="hoc"):
 @notices.register("household.office_code_ask")
 def render_ask(ctx: RenderContext) -> Rendered:
     _ = ctx._
-    data = ctx.data
-    if data.get("renewed"):
-        return Rendered(
-            _(
-                "{address} has a new binding code: {code}\nor this link: {link}\n"
-                "The old code no longer works; members stay. Its owners have been told.",
-                address=address_text(_, data),
-                code=data["renewed"],
-                link=invite_link(ctx, data["renewed"]),
-            )
-        )
-    if data.get("kept"):
-        return Rendered(_("OK, nothing was changed."))
-    hid = int(data["household_id"])
+    hid = int(ctx.data["household_id"])
     buttons = [
         [
             InlineKeyboardButton(
@@ -65,9 +50,24 @@ def render_ask(ctx: RenderContext) -> Rendered:
     ]
     text = _(
         "Give {address} a new binding code? The old one stops working at once; members stay.",
-        address=address_text(_, data),
+        address=address_text(_, ctx.data),
     )
     return Rendered(text, InlineKeyboardMarkup(inline_keyboard=buttons))
+
+
+@notices.register("household.office_code_renewed")
+def render_renewed(ctx: RenderContext) -> Rendered:
+    """To the staff member who renewed it: the code to pass on."""
+    _ = ctx._
+    return Rendered(
+        _(
+            "{address} has a new binding code: {code}\nor this link: {link}\n"
+            "The old code no longer works; members stay. Its owners have been told.",
+            address=address_text(_, ctx.data),
+            code=ctx.data["code"],
+            link=invite_link(ctx, ctx.data["code"]),
+        )
+    )
 
 
 @notices.register("household.office_code_which")
@@ -135,30 +135,25 @@ async def office_code_pressed(
 ) -> None:
     """Yes: the new code (role and scope checked by the service); No: nothing changes."""
     message_id = query.message.message_id if isinstance(query.message, Message) else None
-    home = None
+    if not callback_data.renew:  # nothing to check: nothing changes
+        if message_id is not None:
+            await reply.edit(message_id, "household.kept")
+        await query.answer()
+        return
     try:
-        home = await load_household(session, callback_data.household_id)
-        code = (
-            await onboarding.office_renews_code(
-                session,
-                staff=person.staff,
-                identity=person.identity,
-                household_id=home.id,
-                now=clock.now(),
-            )
-            if callback_data.renew
-            else None
+        code = await onboarding.office_renews_code(
+            session,
+            staff=person.staff,
+            identity=person.identity,
+            household_id=callback_data.household_id,
+            now=clock.now(),
         )
+        home = await load_household(session, callback_data.household_id)
     except DomainError as exc:
         await query.answer(error_text(_, exc.key, exc.data), show_alert=True)
         return
     if message_id is not None:
         await reply.edit(
-            message_id,
-            "household.office_code_ask",
-            household_id=home.id,
-            renewed=code or "",
-            kept=not callback_data.renew,
-            **address_of(home),
+            message_id, "household.office_code_renewed", code=code, **address_of(home)
         )
     await query.answer()

@@ -19,6 +19,7 @@ from bot.i18n import Translator
 from bot.notices import RenderContext, Rendered, notices
 from core.settings import Settings
 from handlers.tickets import labels
+from handlers.ui import MAX_ID
 from models import Ticket, TicketStatus
 from services.households import estate_zone
 from services.tickets import rules
@@ -26,7 +27,6 @@ from services.tickets.machine import Action, next_status
 from services.tickets.queries import TicketPage
 
 PER_PAGE = 5
-MAX_ID = 2**63 - 1  # callback data is user input: ids beyond a BIGINT are not ours
 HISTORY_SHOWN = 15  # the latest events on a ticket's page; older ones are summarised
 NOTE_SHOWN = 100  # characters of a message or reason quoted in the history
 CLOSED_TO_MESSAGES = (TicketStatus.closed, TicketStatus.cancelled, TicketStatus.rejected)

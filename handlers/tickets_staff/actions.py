@@ -21,7 +21,6 @@ from core.settings import Settings
 from handlers.tickets_staff import views
 from handlers.tickets_staff.base import (
     ACTIONS,
-    MAX_ID,
     PRESSED,
     Act,
     AssignCb,
@@ -30,6 +29,7 @@ from handlers.tickets_staff.base import (
     refusal,
     router,
 )
+from handlers.ui import MAX_ID
 from models import StaffRole
 from services.errors import DomainError
 from services.identities import Person

@@ -22,7 +22,6 @@ from services.tickets.machine import Action
 
 router = Routes()
 in_group = F.chat.type.in_({"group", "supergroup"})
-MAX_ID = 2**63 - 1  # callback data is user input: ids beyond a BIGINT are not ours
 PROMPT_MINUTES = 15  # an unanswered "send the reason" question lapses after this long
 
 

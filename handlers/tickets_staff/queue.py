@@ -13,12 +13,11 @@ from bot.replies import Replier
 from core.clock import Clock
 from core.settings import Settings
 from handlers.tickets_staff import views
-from handlers.tickets_staff.base import MAX_ID, Act, QueueCb, QueueStep, TicketCb, refusal, router
+from handlers.tickets_staff.actions import ok_id
+from handlers.tickets_staff.base import Act, QueueCb, QueueStep, TicketCb, refusal, router
 from handlers.ui import BTN_QUEUE, Button, private
 from services.errors import DomainError
 from services.identities import Person
-
-ok_id = F.ticket_id.func(lambda value: 0 < value <= MAX_ID)
 
 
 @router.message(private, Command("queue"))

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Translator
 from bot.replies import Replier
 from core.clock import Clock
-from handlers.tickets_staff.base import MAX_ID, RelayCb, in_group, refusal, router
+from handlers.tickets_staff.base import RelayCb, in_group, refusal, router
+from handlers.ui import MAX_ID
 from services.errors import DomainError
 from services.identities import Person
 from services.tickets import lifecycle, queries
