@@ -316,6 +316,8 @@ async def not_understood(
         await reply(hint[0], **hint[1])
         return
     talk = matcher.small_talk(message.text or "")
+    if talk is None and matcher.yes_or_no(message.text or "") is not None:
+        talk = matcher.OK  # "不用了" with no question waiting: all right, nothing to do
     if talk is not None:  # "你好", "谢谢": answered in kind, not "not understood"
         await reply("common.small_talk", kind=kind, talk=talk)
         return

@@ -78,6 +78,8 @@ class SoundsLikeProblem(Filter):
         text = (message.text or "").strip()
         if not text or matcher.question_about(text):  # "明天停水吗？" wants an answer
             return False
+        if matcher.yes_or_no(text) is not None:  # "不用了" answers something; it reports nothing
+            return False
         match = matcher.classify(text)
         return {"match": match} if match.is_problem else False
 

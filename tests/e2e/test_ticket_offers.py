@@ -150,6 +150,11 @@ async def test_a_typed_yes_or_no_answers_the_offer(product: Product) -> None:
     await sim.wait_text(ZHANG, "没有提交")
     await sim.send(ZHANG, "好的")  # no offer waits any more: just "OK"
     await sim.wait_text(ZHANG, "有需要随时找我")
+    said = await sim.send(ZHANG, "不用了")  # nor a report of its own (no electrical repair)
+    after = await sim.wait_for(
+        ZHANG, lambda m: m["message_id"] > said["message_id"], what="the answer to 不用了"
+    )
+    assert "好的。有需要随时找我" in text_of(after)
 
     await sim.send(ZHANG, "厨房水管漏水了")
     await sim.wait_text(ZHANG, "水管/下水道报修")
