@@ -149,6 +149,7 @@ def build_dispatcher(
                 tickets.rate.router,  # stars, then an optional comment
                 tickets.offers.router,  # typed problems, lone photos/voice → offer a report
                 questions.router,  # "明天停水吗？", "物业费交了吗？": answered, not reported
+                tickets.followups.router,  # other words while the home has a ticket open
                 common.fallback_router,  # answers whatever nobody else took in private
                 membership.router,  # groups that are not ours; a person blocking the bot
             ],

@@ -26,6 +26,7 @@ from models.people import (
     StaffRole,
 )
 from models.tickets import (
+    CLOSED_TO_MESSAGES,
     OPEN_STATUSES,
     Ticket,
     TicketCounter,
@@ -38,6 +39,7 @@ from models.tickets import (
 )
 
 __all__ = [
+    "CLOSED_TO_MESSAGES",
     "OPEN_STATUSES",
     "PRIORITY",
     "ApiToken",

@@ -42,6 +42,10 @@ OPEN_STATUSES = (
 )
 
 
+# A ticket past these takes no more words from its resident (a finished one awaiting its
+# stars still does: "it leaks again" belongs to it).
+CLOSED_TO_MESSAGES = (TicketStatus.closed, TicketStatus.cancelled, TicketStatus.rejected)
+
 OPEN_SQL = text("status IN (" + ", ".join(f"'{s.value}'" for s in OPEN_STATUSES) + ")")
 
 

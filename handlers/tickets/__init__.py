@@ -10,6 +10,8 @@
 - `access`  — the ticket a press names, if the presser may see it
 - `offers`  — typed problems, lone photos and voice notes offered as a report; its router
               goes last, just before the catch-all, as it answers what no other feature took
+- `followups` — other words typed while the home has a ticket open: pass them on to it?
+              (router after offers and the answered questions, before the catch-all)
 - `updates` — renderers for the notices services.tickets sends the resident
 - `labels`  — categories, statuses, visit windows and history in plain words
 """
@@ -18,6 +20,7 @@ from handlers.tickets import (
     access,
     answers,
     filing,
+    followups,
     form,
     labels,
     mine,
@@ -32,6 +35,7 @@ __all__ = [
     "access",
     "answers",
     "filing",
+    "followups",
     "form",
     "labels",
     "mine",

@@ -20,7 +20,7 @@ from bot.notices import RenderContext, Rendered, notices
 from core.settings import Settings
 from handlers.tickets import labels
 from handlers.ui import MAX_ID
-from models import Ticket, TicketStatus
+from models import CLOSED_TO_MESSAGES, Ticket
 from services.households import estate_zone
 from services.tickets import rules
 from services.tickets.machine import Action, next_status
@@ -29,7 +29,6 @@ from services.tickets.queries import TicketPage
 PER_PAGE = 5
 HISTORY_SHOWN = 15  # the latest events on a ticket's page; older ones are summarised
 NOTE_SHOWN = 100  # characters of a message or reason quoted in the history
-CLOSED_TO_MESSAGES = (TicketStatus.closed, TicketStatus.cancelled, TicketStatus.rejected)
 
 
 class ListCb(CallbackData, prefix="rtl"):

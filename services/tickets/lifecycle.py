@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from core.settings import TicketSettings
 from models import (
+    CLOSED_TO_MESSAGES,
     Building,
     Household,
     Staff,
@@ -341,10 +342,7 @@ async def add_message(
         session, ticket_id=ticket_id, person=person, now=now, as_staff=as_staff
     )
     from_resident = not as_staff
-    if (
-        ticket.status in (TicketStatus.closed, TicketStatus.cancelled, TicketStatus.rejected)
-        and from_resident
-    ):
+    if ticket.status in CLOSED_TO_MESSAGES and from_resident:
         raise DomainError("ticket.closed", number=ticket.number)
     if not text.strip() and not media:
         raise DomainError("ticket.empty")
@@ -381,7 +379,6 @@ async def add_message(
             ticket,
             "ticket.staff_message",
             now=now,
-            ref_key=notify.told_key(ticket.id),  # a reply to it answers on the ticket
             staff=staff_name,
             **data,
         )

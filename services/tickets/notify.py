@@ -225,7 +225,9 @@ async def tell_resident(
     **extra: Any,
 ) -> None:
     """A notice to the person who filed the ticket (in their language, at send time),
-    remembered under `ref_key` when given."""
+    remembered under `ref_key`, by default a `told_key`: whatever the office tells them
+    about a ticket (its receipt, "done", staff's words), their Telegram reply to it is
+    about that ticket and reaches its staff, not the matcher."""
     if ticket.reporter_id is None:
         return
     identity = await session.get(ChatIdentity, ticket.reporter_id)
@@ -252,7 +254,7 @@ async def tell_resident(
         now=now,
         kind=OutboxKind.reply,
         data=data,
-        ref_key=ref_key,
+        ref_key=ref_key or told_key(ticket.id),
     )
 
 

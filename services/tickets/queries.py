@@ -14,6 +14,7 @@ from sqlalchemy import Select, bindparam, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
+    CLOSED_TO_MESSAGES,
     OPEN_STATUSES,
     MessageRef,
     Staff,
@@ -37,6 +38,17 @@ async def for_household(
     query = select(Ticket).where(Ticket.household_id == household_id)
     if before_id is not None:
         query = query.where(Ticket.id < before_id)
+    return list(await session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))
+
+
+async def open_for_household(
+    session: AsyncSession, *, household_id: int, limit: int = 3
+) -> list[Ticket]:
+    """The household's tickets that still take messages (everything but closed, cancelled or
+    rejected: a finished one awaiting its stars too), newest first."""
+    query = select(Ticket).where(
+        Ticket.household_id == household_id, Ticket.status.not_in(CLOSED_TO_MESSAGES)
+    )
     return list(await session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))
 
 
