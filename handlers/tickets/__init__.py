@@ -10,6 +10,7 @@
 - `access`  — the ticket a press names, if the presser may see it
 - `offers`  — typed problems, lone photos and voice notes offered as a report; its router
               goes last, just before the catch-all, as it answers what no other feature took
+- `offer_views` — those offers' buttons and how they read (renderers)
 - `followups` — other words typed while the home has a ticket open: pass them on to it?
               (router after offers and the answered questions, before the catch-all)
 - `updates` — renderers for the notices services.tickets sends the resident
@@ -24,6 +25,7 @@ from handlers.tickets import (
     form,
     labels,
     mine,
+    offer_views,
     offers,
     pages,
     questions,
@@ -39,6 +41,7 @@ __all__ = [
     "form",
     "labels",
     "mine",
+    "offer_views",
     "offers",
     "pages",
     "questions",

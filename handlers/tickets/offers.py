@@ -3,6 +3,8 @@
 "厨房水管漏水了" → "Sounds like a plumbing repair. Report it?" (services.matcher picks the
 flow and category; their words become the description). A photo or voice note with no
 command is offered as the start of a repair (or a complaint), attached — never dropped.
+Words about a problem the home already has open ("还是漏水" after a plumbing report) are
+offered first to that ticket, as the resident's follow-up, then as a new report.
 These handlers run just before the catch-all, and only outside any form.
 
 The offer waits in the FSM data (the state stays empty); photos sent right after it (an
@@ -11,50 +13,37 @@ album arrives as several messages) join it instead of making new offers.
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import F
 from aiogram.filters import Filter, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     TelegramObject,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
-from bot.notices import RenderContext, Rendered, notices
 from bot.replies import Replier
 from bot.routing import Routes
 from core.clock import Clock
 from core.settings import Settings
-from handlers.tickets import labels
 from handlers.tickets.filing import begin
 from handlers.tickets.form import media_of
-from handlers.ui import address_text, kind_of, menu_keyboard, not_command, private, typed
+from handlers.tickets.offer_views import OfferAction, OfferCb
+from handlers.ui import kind_of, not_command, private, typed
 from models import TicketKind
 from services import matcher, onboarding
+from services.errors import DomainError
 from services.identities import Person
-from services.tickets import rules
+from services.tickets import lifecycle, queries, rules
+from services.tickets.media import MediaIn
 
 router = Routes()
 OFFER_KEPT = timedelta(minutes=10)  # photos sent within this time join a pending offer
-
-
-class OfferAction(enum.StrEnum):
-    repair = "r"
-    complaint = "c"
-    no = "n"
-
-
-class OfferCb(CallbackData, prefix="rto"):
-    action: OfferAction
 
 
 class IsResident(Filter):
@@ -97,94 +86,6 @@ class AnswersOffer(Filter):
         return False if offer is None else {"offer": offer, "yes": yes}
 
 
-# --- renderers -------------------------------------------------------------------------------
-
-
-@notices.register("ticket_offer.ask")
-def render_offer(ctx: RenderContext) -> Rendered:
-    _ = ctx._
-    data = ctx.data
-    kind, category = data.get("kind") or "", data.get("category")
-    photos, voice = int(data.get("photos") or 0), int(data.get("voice") or 0)
-    if data.get("from") == "text":
-        question = _(
-            "It sounds like {topic}. Shall I report it to the property office for you?",
-            topic=labels.topic(_, kind, category),
-        )
-    elif voice and not photos:
-        question = _("Would you like to report a problem with this voice note?")
-    else:
-        question = _("Would you like to report a problem with this photo?")
-    chosen = data.get("chosen")
-    if chosen:
-        answer = _("No, thanks") if chosen == OfferAction.no else _("Yes, report it")
-        return Rendered(f"{question}\n\n✓ {answer}")
-    lines = [question]
-    if data.get("urgent_hint"):
-        lines += labels.safety_lines(_, category)
-    if data.get("from") == "text":
-        yes = OfferAction.complaint if kind == "complaint" else OfferAction.repair
-        rows = [[_offer_button(_("✅ Yes, report it"), yes)]]
-    else:
-        rows = [
-            [_offer_button(_("🔧 Yes, report a repair"), OfferAction.repair)],
-            [_offer_button(_("📣 It is a complaint"), OfferAction.complaint)],
-        ]
-    rows.append([_offer_button(_("✗ No, thanks"), OfferAction.no)])
-    return Rendered("\n\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
-
-
-@notices.register("ticket_offer.join_first")
-def render_join_first(ctx: RenderContext) -> Rendered:
-    """A problem typed by someone not yet linked to a home: how to join, and in an emergency
-    what to do at once (that cannot wait for a binding)."""
-    _ = ctx._
-    data = ctx.data
-    topic = labels.topic(_, data.get("kind") or "", data.get("category"))
-    if data.get("pending"):  # asked to join already: nothing to do but wait (or call)
-        first = _(
-            "It sounds like {topic}. Your request to join {address} is waiting for a steward "
-            "to confirm; once it is, you can report it here. If it cannot wait, please call "
-            "the property office.",
-            topic=topic,
-            address=address_text(_, data["pending"]),
-        )
-    else:
-        first = _(
-            "It sounds like {topic}. To report it here, first join your home: type your "
-            "8-character binding code or tap “Share my phone number”. No code? Ask the "
-            "property office or the home's owner.",
-            topic=topic,
-        )
-    lines = [first]
-    if data.get("urgent_hint"):
-        lines += labels.safety_lines(_, data.get("category"))
-    return Rendered("\n\n".join(lines), menu_keyboard(_, "guest"))
-
-
-def _offer_button(text: str, action: OfferAction) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=OfferCb(action=action).pack())
-
-
-@notices.register("ticket_offer.added")
-def render_offer_added(ctx: RenderContext) -> Rendered:
-    _ = ctx._
-    if ctx.data.get("full"):
-        return Rendered(
-            _("That is as many photos as one report can take; this one was not added.")
-        )
-    return Rendered(_("📎 Added. Tap “Yes” above to report it."))
-
-
-@notices.register("ticket_offer.declined")
-def render_offer_declined(ctx: RenderContext) -> Rendered:
-    _ = ctx._
-    return Rendered(
-        _("All right, nothing was reported. Tap a button below whenever you need something."),
-        menu_keyboard(_, ctx.data.get("kind", "resident")),
-    )
-
-
 # --- the pending offer -----------------------------------------------------------------------
 
 
@@ -206,12 +107,26 @@ def _offer_view(offer: dict[str, Any]) -> dict[str, Any]:
         "urgent_hint": offer.get("urgent_hint", False),
         "photos": sum(m["kind"] == "photo" for m in media),
         "voice": sum(m["kind"] == "voice" for m in media),
+        "same": offer.get("same"),
     }
 
 
 def _fits(media: list[dict[str, Any]], item: dict[str, Any]) -> bool:
     limit = rules.MAX_PHOTOS if item["kind"] == "photo" else rules.MAX_VOICE
     return sum(m["kind"] == item["kind"] for m in media) < limit
+
+
+async def _same_open(
+    session: AsyncSession, person: Person, match: matcher.Match
+) -> dict[str, Any] | None:
+    """The home's newest ticket still open about the problem matched, if any."""
+    assert person.resident is not None
+    for ticket in await queries.open_for_household(
+        session, household_id=person.resident.household_id
+    ):
+        if (ticket.kind.value, ticket.category) == (match.kind, match.category):
+            return {"id": ticket.id, "number": ticket.number, "status": ticket.status.value}
+    return None
 
 
 # --- handlers ------------------------------------------------------------------------------
@@ -221,11 +136,15 @@ def _fits(media: list[dict[str, Any]], item: dict[str, Any]) -> bool:
 async def offer_for_text(
     message: Message,
     match: matcher.Match,
+    person: Person,
     reply: Replier,
     state: FSMContext,
+    session: AsyncSession,
     clock: Clock,
 ) -> None:
-    """Typed words that sound like a problem: offer the matching form, category pre-filled."""
+    """Typed words that sound like a problem: offer the matching form, category pre-filled;
+    or, when the home has that very kind of problem open ("还是漏水" after a plumbing report),
+    first to add the words to it: one report per problem for the office, none lost."""
     now = clock.now()
     earlier = _pending(await state.get_data(), now)
     offer = {
@@ -238,6 +157,7 @@ async def offer_for_text(
         "description": (message.text or "").strip()[: rules.DESCRIPTION_MAX],
         "media": (earlier or {}).get("media", []),  # a photo sent just before joins in
         "at": now.isoformat(),
+        "same": await _same_open(session, person, match),
     }
     await state.set_data({"offer": offer})
     await reply("ticket_offer.ask", **_offer_view(offer))
@@ -307,12 +227,15 @@ async def answered_offer(
     person: Person,
     reply: Replier,
     state: FSMContext,
+    session: AsyncSession,
+    clock: Clock,
     settings: Settings,
     _: Translator,
 ) -> None:
-    """Yes: start the form with what they sent. No: forget it."""
+    """Yes: start the form with what they sent. The same: add it to that ticket. No: forget
+    it."""
     offer = (await state.get_data()).get("offer")
-    if not offer:
+    if not offer or (callback_data.action == OfferAction.add and not offer.get("same")):
         await query.answer(_("This button is no longer valid."))
         return
     if isinstance(query.message, Message):
@@ -325,6 +248,9 @@ async def answered_offer(
     if callback_data.action == OfferAction.no:
         await state.clear()
         await reply("ticket_offer.declined", kind=kind_of(person))
+    elif callback_data.action == OfferAction.add:
+        await state.clear()
+        await _add_to_same(offer, person, reply, session, clock)
     else:
         await _take(offer, callback_data.action, person, reply, state, settings)
     await query.answer()
@@ -341,12 +267,37 @@ async def typed_answer(
     settings: Settings,
 ) -> None:
     """ "好的" or "不用了" typed instead of tapping Yes or No: taken as the tap."""
+    if offer.get("same"):  # "is it the same problem?" has no yes-or-no answer to "report it?"
+        await reply("ticket_offer.pick", number=offer["same"]["number"])
+        return
     if not yes:
         await state.clear()
         await reply("ticket_offer.declined", kind=kind_of(person))
         return
     action = OfferAction.complaint if offer.get("kind") == "complaint" else OfferAction.repair
     await _take(offer, action, person, reply, state, settings)
+
+
+async def _add_to_same(
+    offer: dict[str, Any], person: Person, reply: Replier, session: AsyncSession, clock: Clock
+) -> None:
+    """The words (and any photo sent with them) go to the open ticket as the resident's
+    follow-up; the service checks it is their home's and still takes messages."""
+    number = offer["same"]["number"]
+    try:
+        ticket = await lifecycle.add_message(
+            session,
+            ticket_id=int(offer["same"]["id"]),
+            person=person,
+            now=clock.now(),
+            text=offer.get("description") or "",
+            media=[MediaIn(**item) for item in offer.get("media", [])],
+            as_staff=False,
+        )
+    except DomainError as exc:
+        await reply("error", key=exc.key, **{"number": number, **exc.data})
+        return
+    await reply("ticket.reply_sent", number=ticket.number, to_resident=False)
 
 
 async def _take(

@@ -4,8 +4,11 @@ office told them about it, or words typed on their own while the home has a tick
 from __future__ import annotations
 
 from handlers.tickets.followups import FollowCb
+from handlers.tickets.offers import OfferAction, OfferCb
+from models import Ticket
 from tests.e2e.conftest import Product
 from tests.e2e.harness import Message, Sim, buttons, settled, text_of
+from tests.e2e.residents import count
 from tests.e2e.staff import (
     GROUP,
     ZHANG,
@@ -134,3 +137,42 @@ async def next_offer(sim: Sim, after: Message) -> Message:
 def _asked(message: Message) -> int:
     """The time stamp the offer's buttons carry."""
     return FollowCb.unpack(buttons(message)[0][1]).asked
+
+
+async def test_the_same_problem_typed_again_is_added_to_its_open_ticket(product: Product) -> None:
+    """ "还是漏水" after a plumbing report: one ticket for the office, the words on it."""
+    sim = product.sim
+    await bind(product)
+    ticket = await file_ticket(product, repair())
+    await sim.wait_text(ZHANG, "您的报修已收到")
+
+    await sim.send(ZHANG, "厨房水管还是漏水")
+    offer = await sim.wait_text(ZHANG, "水管/下水道报修", ticket.number, "是同一件事吗")
+    add, new, no = (data for _label, data in buttons(offer))
+    assert (add, new, no) == tuple(
+        OfferCb(action=a).pack() for a in (OfferAction.add, OfferAction.repair, OfferAction.no)
+    )
+    await sim.send(ZHANG, "好的")  # which: the same, or new? the buttons say
+    await sim.wait_text(ZHANG, "请点上面的按钮选择", ticket.number)
+    await press(sim, ZHANG, ZHANG, offer, add)
+    await same_message(sim, ZHANG, offer, lambda m: "✓ 同一件事" in text_of(m))
+    await sim.wait_text(ZHANG, "转给物业服务中心", ticket.number)
+    await sim.wait_text(GROUP, "厨房水管还是漏水")
+    assert await staff_messages(product, ticket.id) == [("厨房水管还是漏水", False)]
+    assert await count(product, Ticket) == 1
+
+    # Another kind of problem is offered as a report of its own, with no ticket to add to.
+    await sim.send(ZHANG, "楼上天天半夜装修，吵死了")
+    offer = await sim.wait_text(ZHANG, "噪音投诉", "要帮您报给物业服务中心吗")
+    assert add not in [data for _label, data in buttons(offer)]
+    answer = await press(sim, ZHANG, ZHANG, offer, add)  # forged onto it
+    assert "已失效" in answer["text"]
+
+    # "A new problem" starts the form as usual.
+    await sim.send(ZHANG, "卫生间的水管也漏了")
+    offer = await sim.wait_for(
+        ZHANG, lambda m: "是同一件事吗" in text_of(m) and bool(buttons(m)), what="the next offer"
+    )
+    await press(sim, ZHANG, ZHANG, offer, new)
+    await sim.wait_text(ZHANG, "照片能帮工作人员看清问题")
+    assert await staff_messages(product, ticket.id) == [("厨房水管还是漏水", False)]
