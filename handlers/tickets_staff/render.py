@@ -90,6 +90,8 @@ def ticket_lines(_: Translator, data: dict[str, Any], *, private: bool = False) 
         lines.append(last)
     if data.get("work_note") and data.get("status") in ("done", "closed"):
         lines.append(_("🛠 What was done: {note}", note=data["work_note"]))
+    if data.get("work_photos"):
+        lines.append(_("🛠 Photos of the work: {count}", count=data["work_photos"]))
     if data.get("assignee") and data.get("last_action") not in ("assign", "auto_assign", "grab"):
         lines.append(_("👷 Assignee: {name}", name=data["assignee"]))
     return lines

@@ -97,10 +97,16 @@ async def alert_data(session: AsyncSession, ticket: Ticket, *, now: datetime) ->
     if last is not None and last.actor_staff_id is not None:
         actor = await session.get(Staff, last.actor_staff_id)
         last_actor = actor.name if actor else None
-    photos = await session.scalar(
-        select(func.count())
-        .select_from(TicketMedia)
-        .where(TicketMedia.ticket_id == ticket.id, TicketMedia.kind == "photo")
+    # The resident's photos and the work's, counted apart: "2 photos" on a finished job
+    # must not read as two of the problem.
+    photos = dict(
+        (
+            await session.execute(
+                select(TicketMedia.by, func.count())
+                .where(TicketMedia.ticket_id == ticket.id, TicketMedia.kind == "photo")
+                .group_by(TicketMedia.by)
+            )
+        ).all()
     )
     duplicate = await session.get(Ticket, ticket.duplicate_of) if ticket.duplicate_of else None
     return {
@@ -123,7 +129,8 @@ async def alert_data(session: AsyncSession, ticket: Ticket, *, now: datetime) ->
         "visit_window": rules.visit_shown(
             ticket.kind, ticket.location, ticket.urgency, ticket.visit_window
         ),
-        "photos": int(photos or 0),
+        "photos": int(photos.get("resident", 0)),
+        "work_photos": int(photos.get("staff", 0)),
         "assignee": assignee.name if assignee else "",
         "last_action": last.action if last else "",
         "last_actor": last_actor or "",

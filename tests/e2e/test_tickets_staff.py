@@ -130,6 +130,8 @@ async def test_dispatcher_assigns_and_the_technician_does_the_work(product: Prod
         sim, GROUP, alert, lambda m: "已完工" in text_of(m) and "孙师傅" in text_of(m)
     )
     assert buttons(finished) == []  # nothing left for staff to press
+    # The resident's photo and the work's, counted apart.
+    assert "📷 照片：1 张" in text_of(finished) and "🛠 完工照片：1 张" in text_of(finished)
     row = await ticket_row(product, ticket.id)
     assert row.status == TicketStatus.done
     async with product.db.sessions() as session:
