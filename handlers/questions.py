@@ -2,8 +2,10 @@
 
 "明天停水吗？" is answered with the estate's announcements, which say when water or power is
 cut, and with how to report a cut at home that none explains. "物业费交了吗？" is answered
-honestly: fees cannot be looked up here yet, and the office's number is given. Before these
-answers, both were read as problems: a water-cut report, a complaint about the fee.
+honestly: fees cannot be looked up here yet, and the office's number is given. "我的报修怎么样
+了？" gets the home's tickets with their status (as /tickets), "物业电话是多少？" the building's
+steward and the office's phone (as in "My home"). Before these answers, all were read as
+problems (a water-cut report, a complaint about the fee, a new repair) or not understood.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from bot.replies import Replier
 from bot.routing import Routes
 from core.clock import Clock
 from core.settings import Settings
+from handlers.household.render import contact_lines
 from handlers.notices import notices_page
-from handlers.ui import kind_of, not_command, private
-from services import matcher
+from handlers.tickets.mine import show_tickets
+from handlers.ui import kind_of, menu_keyboard, not_command, private
+from services import matcher, staff
 from services.households import office_hotline
 from services.identities import Person
 
@@ -99,9 +103,47 @@ async def outage_question(
         await reply("notices.list", **page)
 
 
+@notices.register("questions.contact")
+def render_contact(ctx: RenderContext) -> Rendered:
+    _ = ctx._
+    lines = contact_lines(_, ctx.data)[1:] or [
+        _("Please ask at the property office: I do not have its phone number.")
+    ]
+    lines.append(
+        _(
+            "To report a repair or a complaint, just tell me the problem here, for example "
+            "“{example}”.",
+            example=_("the kitchen tap is leaking"),
+        )
+    )
+    return Rendered("\n".join(lines), menu_keyboard(_, ctx.data.get("kind", "guest")))
+
+
 @router.message(private, StateFilter(None), F.text, not_command, AsksAbout(matcher.FEES))
 async def fee_question(
     message: Message, person: Person, reply: Replier, session: AsyncSession
 ) -> None:
     """What do I owe, have I paid? Not answerable here yet: whom to ask."""
     await reply("questions.fees", hotline=await office_hotline(session, person))
+
+
+@router.message(private, StateFilter(None), F.text, not_command, AsksAbout(matcher.PROGRESS))
+async def progress_question(
+    message: Message, person: Person, reply: Replier, session: AsyncSession, settings: Settings
+) -> None:
+    """How is my report going? The home's tickets with their status, as /tickets shows."""
+    await show_tickets(person, reply, session, settings)
+
+
+@router.message(private, StateFilter(None), F.text, not_command, AsksAbout(matcher.CONTACT))
+async def contact_question(
+    message: Message, person: Person, reply: Replier, session: AsyncSession
+) -> None:
+    """Whom do I call? The building's steward(s) and the office's phone."""
+    building = person.resident.household.building if person.resident else None
+    await reply(
+        "questions.contact",
+        kind=kind_of(person),
+        stewards=await staff.stewards_of(session, building) if building else [],
+        hotline=await office_hotline(session, person) or "",
+    )

@@ -397,6 +397,17 @@ def test_urgency_typed_to_the_form(text: str, urgency: str | None) -> None:
         ("水费怎么交", matcher.FEES),
         ("How much is my property fee?", matcher.FEES),
         ("Have I paid the water bill?", matcher.FEES),
+        ("我要交物业费", matcher.FEES),  # wanting to pay asks how
+        ("I want to pay my water bill", matcher.FEES),
+        ("我的报修怎么样了", matcher.PROGRESS),
+        ("投诉有人管吗？", matcher.PROGRESS),
+        ("工单进度", matcher.PROGRESS),
+        ("How is my repair going?", matcher.PROGRESS),
+        ("物业电话是多少", matcher.CONTACT),
+        ("我们楼的管家是谁", matcher.CONTACT),
+        ("物业几点上班", matcher.CONTACT),
+        ("What is the office phone number?", matcher.CONTACT),
+        ("How do I contact the office?", matcher.CONTACT),
         # said of a problem, not asked: the matcher's
         ("家里停水了", None),
         ("家里停电了，怎么办", None),
@@ -404,6 +415,10 @@ def test_urgency_typed_to_the_form(text: str, urgency: str | None) -> None:
         ("物业费这么贵，服务这么差", None),
         ("电梯坏了吗", None),
         ("my water is off", None),
+        ("报修", None),  # starts a report
+        ("水管漏了，我要报修", None),
+        ("管家服务态度很差", None),
+        ("I cannot contact anyone, water everywhere", None),
     ],
 )
 def test_questions_about_cuts_and_fees_are_told_from_problems(

@@ -32,7 +32,7 @@ def render_overview(ctx: RenderContext) -> Rendered:
                     )
                 ]
             )
-    lines += _contacts(_, data)
+    lines += contact_lines(_, data)
     for home in data.get("other_homes") or []:  # linked to several: switch with a tap
         rows.append(
             [
@@ -78,7 +78,7 @@ def _new_code(ctx: RenderContext, code: str) -> str:
     )
 
 
-def _contacts(_: Translator, data: dict[str, Any]) -> list[str]:
+def contact_lines(_: Translator, data: dict[str, Any]) -> list[str]:
     """Who to turn to: the building's steward(s) by name, and the office's phone."""
     lines = []
     if data.get("stewards"):

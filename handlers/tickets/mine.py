@@ -96,6 +96,14 @@ async def my_tickets(
     settings: Settings,
 ) -> None:
     """List the household's tickets, newest first."""
+    await show_tickets(person, reply, session, settings)
+
+
+async def show_tickets(
+    person: Person, reply: Replier, session: AsyncSession, settings: Settings
+) -> None:
+    """The household's newest tickets, each with its status (also the answer to "我的报修
+    怎么样了?"); someone not in a home is told to join one first."""
     if person.resident is None:
         await reply("ticket_form.need_home", kind=kind_of(person))
         return

@@ -53,7 +53,7 @@ from services.matcher.labels import (
     split_label,
 )
 from services.matcher.model import Model, rule_offsets, train
-from services.matcher.questions import FEES, OUTAGE, question_about
+from services.matcher.questions import CONTACT, FEES, OUTAGE, PROGRESS, question_about
 from services.matcher.rules import in_home, in_public, urgent_category
 from services.matcher.small_talk import GREETING, OK, THANKS, small_talk, yes_or_no
 from services.matcher.text import features, normalise
@@ -142,12 +142,14 @@ def looks_like_problem(text: str) -> bool:
 
 __all__ = (
     "COMPLAINT_CATEGORIES",
+    "CONTACT",
     "FEES",
     "GREETING",
     "KINDS",
     "NONE_LABEL",
     "OK",
     "OUTAGE",
+    "PROGRESS",
     "REPAIR_CATEGORIES",
     "THANKS",
     "Match",

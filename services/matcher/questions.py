@@ -1,9 +1,11 @@
 """Questions residents ask that are not problems to report: "明天停水吗?" (is the water being
-cut?) and "物业费交了吗?" (have I paid?).
+cut?), "物业费交了吗?" / "我要交物业费" (have I paid? I want to pay), "我的报修怎么样了?" (how
+is my report going?) and "物业电话是多少?" (whom do I call?).
 
-The matcher alone reads them as problems: a water cut, or a complaint that the fee is not
-worth the service. Asked as questions they want an answer: the office's announcements about
-cuts, or whom to ask about money. A statement stays a problem ("家里停水了", "物业费太贵了").
+The matcher alone reads them as problems: a water cut, a complaint that the fee is not worth
+the service, a new repair. Asked as questions they want an answer: the office's announcements
+about cuts, whom to ask about money, the home's tickets, the steward and the office's phone.
+A statement stays a problem ("家里停水了", "物业费太贵了", "水管漏了").
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 
 from services.matcher.text import normalise
 
-OUTAGE, FEES = "outage", "fees"
+OUTAGE, FEES, PROGRESS, CONTACT = "outage", "fees", "progress", "contact"
 
 # On normalise()'s text: lower case, simplified, digits and punctuation gone. Not 么: it is in
 # 怎么办 and 这么贵, said of a problem.
@@ -33,14 +35,34 @@ _FEES = re.compile(
 )
 _FEES_ASKED = re.compile(
     r"吗|多少|几个月|没有|了没|没交|怎么交|怎么缴|在哪|哪里|什么时候|啥时候|到期|欠了|"
-    r"\b(how much|have i|did i|do i|when|how do|how can|where)\b"
+    r"要交|想交|要缴|想缴|交一下|缴一下|去交|"  # wanting to pay asks how: the same answer
+    r"\b(how much|have i|did i|do i|when|how do|how can|where|pay|paying)\b"
+)
+# How a report is going: a word for the report and one for its progress, both needed ("报修"
+# alone starts one; "怎么样了" alone is small talk or anything).
+_REPORT = re.compile(
+    r"报修|投诉|工单|单子|维修|\b(repair|repairs|complaint|complaints|ticket|tickets|report)\b"
+)
+_PROGRESS_ASKED = re.compile(
+    r"进度|进展|怎么样了|咋样了|处理了吗|处理了没|处理得怎么样|到哪一步|到哪了|什么状态|"
+    r"有没有人管|有人管吗|有结果|有回复|修好了吗|"
+    r"\b(status|progress|update|updates|how is|how's|what happened|any news)\b"
+)
+# Whom to call: the office's phone, the steward, the office's hours.
+_CONTACT = re.compile(
+    r"(物业|管家|客服|服务中心|物业处|办公室|前台)\S{0,4}(电话|号码|手机|联系方式|是谁|叫什么|在哪|"
+    r"几点上班|上班时间|办公时间|几点下班)|怎么联系(物业|管家)?|联系不上物业|"
+    r"\b(office|property|management|steward|stewards) ?s? (phone|number|hotline|hours)\b|"
+    r"\b(hotline|office hours|opening hours|who is my steward)\b|"
+    r"\bcontact (the |my )?(office|property|management|steward)\b|\bhow (do|can) i contact\b"
 )
 _LONGEST = 80  # characters: a longer message tells a story, and the matcher reads it
 
 
 @functools.lru_cache(maxsize=1024)  # asked of one message by the offer and each question
 def question_about(text: str) -> str | None:
-    """OUTAGE or FEES when the text asks about a cut or about money; else None."""
+    """OUTAGE, FEES, PROGRESS or CONTACT when the text asks about a cut, about money, about
+    how a report is going or whom to call; else None."""
     if len(text) > _LONGEST:
         return None
     words = normalise(text)
@@ -48,4 +70,8 @@ def question_about(text: str) -> str | None:
         return OUTAGE
     if _FEES.search(words) and _FEES_ASKED.search(words):
         return FEES
+    if _REPORT.search(words) and _PROGRESS_ASKED.search(words):
+        return PROGRESS
+    if _CONTACT.search(words):
+        return CONTACT
     return None
