@@ -1,10 +1,11 @@
-"""/queue for staff in private chat: open tickets in their area, oldest first, and one
-ticket opened with its whole history (internal notes included) and its action buttons."""
+"""/queue for staff in private chat (or asked in words: "有新工单吗", "any new jobs?"): open
+tickets in their area, oldest first, and one ticket opened with its whole history (internal
+notes included) and its action buttons."""
 
 from __future__ import annotations
 
 from aiogram import F
-from aiogram.filters import Command
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,13 +16,23 @@ from core.settings import Settings
 from handlers.tickets_staff import views
 from handlers.tickets_staff.actions import ok_id
 from handlers.tickets_staff.base import Act, QueueCb, QueueStep, TicketCb, refusal, router
-from handlers.ui import BTN_QUEUE, Button, private
+from handlers.ui import BTN_QUEUE, Button, private, typed
+from services import matcher
 from services.errors import DomainError
 from services.identities import Person
 
 
+class AsksForWork(Filter):
+    """Active staff asking, in their own words, what work there is ("有新工单吗")."""
+
+    async def __call__(self, message: Message, person: Person | None = None) -> bool:
+        staff = person.staff if person is not None else None
+        return staff is not None and staff.active and matcher.asks_for_work(message.text or "")
+
+
 @router.message(private, Command("queue"))
 @router.message(private, Button(BTN_QUEUE))
+@router.message(private, StateFilter(None), typed, AsksForWork())
 async def show_queue(
     message: Message, person: Person, session: AsyncSession, clock: Clock, reply: Replier
 ) -> None:

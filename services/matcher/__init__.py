@@ -53,7 +53,14 @@ from services.matcher.labels import (
     split_label,
 )
 from services.matcher.model import Model, rule_offsets, train
-from services.matcher.questions import CONTACT, FEES, OUTAGE, PROGRESS, question_about
+from services.matcher.questions import (
+    CONTACT,
+    FEES,
+    OUTAGE,
+    PROGRESS,
+    asks_for_work,
+    question_about,
+)
 from services.matcher.rules import in_home, in_public, urgent_category
 from services.matcher.small_talk import GREETING, OK, THANKS, small_talk, yes_or_no
 from services.matcher.text import features, normalise
@@ -156,6 +163,7 @@ __all__ = (
     "Model",
     "Row",
     "any_time_said",
+    "asks_for_work",
     "at_home",
     "classify",
     "default_model",

@@ -75,3 +75,17 @@ def question_about(text: str) -> str | None:
     if _CONTACT.search(words):
         return CONTACT
     return None
+
+
+# Staff asking for their work in their own words ("有新工单吗", "我的任务", "any new jobs?"):
+# /queue answers. Not "报修" or "投诉" alone, which a member of staff who lives here says of a
+# problem at home.
+_WORK = re.compile(
+    r"工单|任务|单子|活儿|派单|待办|待处理|新单|抢单|接单|有报修|新报修|新的报修|有投诉|新投诉|新的投诉|"
+    r"\b(queue|tickets|jobs|tasks|work orders|open tickets)\b"
+)
+
+
+def asks_for_work(text: str) -> bool:
+    """Whether a member of staff's words ask what work there is (see _WORK)."""
+    return len(text) <= _LONGEST and bool(_WORK.search(normalise(text)))
