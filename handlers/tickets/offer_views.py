@@ -44,6 +44,22 @@ def render_offer(ctx: RenderContext) -> Rendered:
             "It sounds like {topic}. Shall I report it to the property office for you?",
             topic=labels.topic(_, kind, category),
         )
+    elif same:  # a photo or voice note while the home has a ticket open
+        question = (
+            _(
+                "Is this voice note about {number} ({status}), still open for your home? Or "
+                "would you like to report a new problem with it?",
+                number=same["number"],
+                status=labels.status_name(_, same["status"]),
+            )
+            if voice and not photos
+            else _(
+                "Is this photo about {number} ({status}), still open for your home? Or would "
+                "you like to report a new problem with it?",
+                number=same["number"],
+                status=labels.status_name(_, same["status"]),
+            )
+        )
     elif voice and not photos:
         question = _("Would you like to report a problem with this voice note?")
     else:
@@ -51,7 +67,7 @@ def render_offer(ctx: RenderContext) -> Rendered:
     chosen = data.get("chosen")
     if chosen:
         if chosen == OfferAction.add:
-            answer = _("The same: add it to {number}", number=same["number"] if same else "")
+            answer = _("Added to {number}", number=same["number"] if same else "")
         else:
             answer = _("No, thanks") if chosen == OfferAction.no else _("Yes, report it")
         return Rendered(f"{question}\n\n✓ {answer}")
@@ -72,7 +88,19 @@ def render_offer(ctx: RenderContext) -> Rendered:
         yes = OfferAction.complaint if kind == "complaint" else OfferAction.repair
         rows = [[_offer_button(_("✅ Yes, report it"), yes)]]
     else:
-        rows = [
+        rows = (
+            [
+                [
+                    _offer_button(
+                        _("💬 About {number}: add it there", number=same["number"]),
+                        OfferAction.add,
+                    )
+                ]
+            ]
+            if same
+            else []
+        )
+        rows += [
             [_offer_button(_("🔧 Yes, report a repair"), OfferAction.repair)],
             [_offer_button(_("📣 It is a complaint"), OfferAction.complaint)],
         ]

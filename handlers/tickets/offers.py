@@ -117,14 +117,16 @@ def _fits(media: list[dict[str, Any]], item: dict[str, Any]) -> bool:
 
 
 async def _same_open(
-    session: AsyncSession, person: Person, match: matcher.Match
+    session: AsyncSession, person: Person, match: matcher.Match | None
 ) -> dict[str, Any] | None:
-    """The home's newest ticket still open about the problem matched, if any."""
+    """The home's newest ticket still open about the problem matched, if any; with no
+    problem read (a photo or a voice note without words), the newest open one: a photo of
+    the leak just reported is most likely about it."""
     assert person.resident is not None
     for ticket in await queries.open_for_household(
         session, household_id=person.resident.household_id
     ):
-        if (ticket.kind.value, ticket.category) == (match.kind, match.category):
+        if match is None or (ticket.kind.value, ticket.category) == (match.kind, match.category):
             return {"id": ticket.id, "number": ticket.number, "status": ticket.status.value}
     return None
 
@@ -180,8 +182,10 @@ async def join_first(
 @router.message(private, StateFilter(None), F.photo | F.voice, IsResident())
 async def offer_for_media(
     message: Message,
+    person: Person,
     reply: Replier,
     state: FSMContext,
+    session: AsyncSession,
     clock: Clock,
 ) -> None:
     """A photo or voice note on its own: keep it and offer to start a report with it."""
@@ -215,6 +219,7 @@ async def offer_for_media(
         "description": caption[: rules.DESCRIPTION_MAX],
         "media": [item],
         "at": now.isoformat(),
+        "same": await _same_open(session, person, match if match and match.is_problem else None),
     }
     await state.set_data({"offer": offer})
     await reply("ticket_offer.ask", **_offer_view(offer))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from handlers.tickets.followups import FollowCb
 from handlers.tickets.offers import OfferAction, OfferCb
-from models import Ticket
+from models import Ticket, TicketMedia
 from tests.e2e.conftest import Product
 from tests.e2e.harness import Message, Sim, buttons, settled, text_of
 from tests.e2e.residents import count
@@ -155,7 +155,7 @@ async def test_the_same_problem_typed_again_is_added_to_its_open_ticket(product:
     await sim.send(ZHANG, "好的")  # which: the same, or new? the buttons say
     await sim.wait_text(ZHANG, "请点上面的按钮选择", ticket.number)
     await press(sim, ZHANG, ZHANG, offer, add)
-    await same_message(sim, ZHANG, offer, lambda m: "✓ 同一件事" in text_of(m))
+    await same_message(sim, ZHANG, offer, lambda m: f"✓ 已补充到 {ticket.number}" in text_of(m))
     await sim.wait_text(ZHANG, "转给物业服务中心", ticket.number)
     await sim.wait_text(GROUP, "厨房水管还是漏水")
     assert await staff_messages(product, ticket.id) == [("厨房水管还是漏水", False)]
@@ -176,3 +176,20 @@ async def test_the_same_problem_typed_again_is_added_to_its_open_ticket(product:
     await press(sim, ZHANG, ZHANG, offer, new)
     await sim.wait_text(ZHANG, "照片能帮工作人员看清问题")
     assert await staff_messages(product, ticket.id) == [("厨房水管还是漏水", False)]
+
+
+async def test_a_photo_sent_while_a_ticket_is_open_can_be_added_to_it(product: Product) -> None:
+    sim = product.sim
+    await bind(product)
+    ticket = await file_ticket(product, repair())
+    await sim.wait_text(ZHANG, "您的报修已收到")
+
+    await sim.send(ZHANG, photo={})
+    offer = await sim.wait_text(ZHANG, "这张照片是关于您家还在处理中的", ticket.number)
+    add = OfferCb(action=OfferAction.add).pack()
+    assert buttons(offer)[0][1] == add  # first, then a new report
+    await press(sim, ZHANG, ZHANG, offer, add)
+    await same_message(sim, ZHANG, offer, lambda m: f"✓ 已补充到 {ticket.number}" in text_of(m))
+    await sim.wait_text(ZHANG, "转给物业服务中心", ticket.number)
+    await settled(lambda: count(product, TicketMedia, TicketMedia.ticket_id == ticket.id), 1)
+    assert await count(product, Ticket) == 1
