@@ -108,6 +108,11 @@ def render_help(ctx: RenderContext) -> Rendered:
                 "just type the problem, or send a photo or a voice note."
             ),
             _(
+                "• Something to add about a report, or a question for whoever handles it? "
+                "Reply to any message about it, or just type it: I will ask whether to pass it "
+                "on."
+            ),
+            _(
                 "• “Notices” shows the property office's announcements, newest first; tap "
                 "“Got it” where they ask you to confirm."
             ),

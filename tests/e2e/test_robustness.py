@@ -132,6 +132,7 @@ async def test_a_menu_button_typed_in_words_works_like_the_button(product: Produ
     await sim.send(ZHANG, "帮助")
     helped = await sim.wait_text(ZHANG, "邻里使用说明")
     assert "“通知”可以查看物业发布的通知" in text_of(helped)
+    assert "回复关于它的任意一条消息，或者直接打字" in text_of(helped)
     assert "遇到困难？请给物业服务中心打电话" in text_of(helped)
     await sim.send(ZHANG, "我的家")
     await sim.wait_text(ZHANG, "家庭成员", "张桂英")
