@@ -200,7 +200,6 @@ async def typed_comment(
 ) -> None:
     """The comment, added to the stars already recorded; the invitation loses its Skip."""
     pending = await state.get_data()
-    await state.clear()
     try:
         ticket = await rating.add_comment(
             session,
@@ -210,8 +209,11 @@ async def typed_comment(
             now=clock.now(),
         )
     except DomainError as exc:
+        if exc.key != "ticket.too_long":  # too long: still asked, to say it shorter
+            await state.clear()
         await reply("error", key=exc.key, **exc.data)
         return
+    await state.clear()
     await reply.edit_ref(
         notify.rating_invitation(ticket.id),
         "ticket.rated",

@@ -39,9 +39,11 @@ async def add_comment(
             outcome="refused",
         )
         raise NotAllowed("ticket.not_allowed")
-    text = comment.strip()[:COMMENT_MAX]
+    text = comment.strip()
     if not text:
         raise DomainError("ticket.empty")
+    if len(text) > COMMENT_MAX:  # refused whole, never cut: they may say it shorter
+        raise DomainError("ticket.too_long", max=COMMENT_MAX)
     if ticket.status != TicketStatus.closed or ticket.rating is None or ticket.rating_comment:
         raise DomainError("ticket.illegal", number=ticket.number, status=ticket.status.value)
     ticket.rating_comment, ticket.updated_at = text, now

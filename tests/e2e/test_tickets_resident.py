@@ -233,6 +233,8 @@ async def test_done_is_rated_with_stars_and_a_comment(product: Product) -> None:
     # The stars count at once: a resident who walks away now has still rated.
     rated = await ticket_by_number(product, ticket.number)
     assert (rated.status, rated.rating, rated.rating_comment) == (TicketStatus.closed, 4, None)
+    await sim.send(ZHANG, "好" * 501)  # too long: refused whole, and still asked
+    await sim.wait_text(ZHANG, "内容太长", "500")
     await sim.send(ZHANG, "师傅很认真，谢谢")
     await sim.wait_text(ZHANG, "已转达物业")
     # The invitation has been answered: its Skip button goes.
