@@ -32,6 +32,8 @@ class TicketStatus(enum.StrEnum):
 
 
 WORK_NOTE_MAX = 500  # tickets.work_note is VARCHAR(500)
+REJECT_REASON_MAX = 300  # tickets.reject_reason
+RATING_COMMENT_MAX = 500  # tickets.rating_comment
 
 OPEN_STATUSES = (
     TicketStatus.new,
@@ -138,12 +140,12 @@ class Ticket(IdMixin, Base):
     done_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
-    reject_reason: Mapped[str | None] = mapped_column(String(300))
+    reject_reason: Mapped[str | None] = mapped_column(String(REJECT_REASON_MAX))
     # What the technician says was done, with "done"; the resident is told it (a new finish
     # after a reopen says it afresh).
     work_note: Mapped[str | None] = mapped_column(String(WORK_NOTE_MAX))
     rating: Mapped[int | None]
-    rating_comment: Mapped[str | None] = mapped_column(String(500))
+    rating_comment: Mapped[str | None] = mapped_column(String(RATING_COMMENT_MAX))
     reopen_count: Mapped[int] = mapped_column(default=0)
 
     household: Mapped[Household | None] = relationship()

@@ -122,7 +122,7 @@ async def got_reason(
         )
     except DomainError as exc:
         await reply("ticket.refused", key=exc.key, **exc.data)
-        if exc.key != "ticket.reason_needed":  # otherwise the question stays open
+        if exc.key not in ("ticket.reason_needed", "ticket.too_long"):  # else still asked
             await state.clear()
             await reply.edit_ref(
                 asked["prompt"], "ticket.reason_closed", {"number": asked["number"]}

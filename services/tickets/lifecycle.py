@@ -222,11 +222,15 @@ async def _apply(
     elif action == Action.reject:
         if not (reason or "").strip():
             raise DomainError("ticket.reason_needed")
-        ticket.reject_reason = reason.strip()[:300]  # type: ignore[union-attr]
+        if len(reason.strip()) > rules.REJECT_REASON_MAX:  # type: ignore[union-attr]
+            raise DomainError("ticket.too_long", max=rules.REJECT_REASON_MAX)
+        ticket.reject_reason = reason.strip()  # type: ignore[union-attr]
     elif action == Action.rate:
         if rating is None or not 1 <= rating <= 5:
             raise DomainError("ticket.bad_rating")
-        ticket.rating, ticket.rating_comment = rating, (comment or "").strip()[:500] or None
+        if len((comment or "").strip()) > rules.COMMENT_MAX:
+            raise DomainError("ticket.too_long", max=rules.COMMENT_MAX)
+        ticket.rating, ticket.rating_comment = rating, (comment or "").strip() or None
     elif action == Action.reopen:
         done_at = ticket.done_at or ticket.updated_at
         if now - done_at > timedelta(days=settings.reopen_days):

@@ -16,10 +16,10 @@ from models import Ticket, TicketEvent, TicketStatus
 from services import audit
 from services.errors import DomainError, NotAllowed
 from services.identities import Person
-from services.tickets import notify
+from services.tickets import notify, rules
 from services.tickets.lifecycle import load
 
-COMMENT_MAX = 500
+COMMENT_MAX = rules.COMMENT_MAX
 
 
 async def add_comment(

@@ -37,6 +37,8 @@ DESCRIPTION_MAX = 2000
 PLACE_MAX = 200  # tickets.place is VARCHAR(200)
 MESSAGE_MAX = 2000
 WORK_NOTE_MAX = tickets_model.WORK_NOTE_MAX  # what was done, told with "done"
+REJECT_REASON_MAX = tickets_model.REJECT_REASON_MAX  # the resident reads it
+COMMENT_MAX = tickets_model.RATING_COMMENT_MAX  # words with the stars
 
 
 def deadlines(

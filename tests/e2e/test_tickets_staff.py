@@ -277,6 +277,8 @@ async def test_reject_asks_the_presser_for_a_reason(product: Product) -> None:
     await press(sim, DISPATCHER, GROUP, alert, reject)
     prompt = await sim.wait_text(GROUP, "刘调度", ticket.number, "驳回")
     await sim.send(STEWARD, "我来看看", chat_id=GROUP)  # someone else talking: not the reason
+    await sim.send(DISPATCHER, "太" * 301, chat_id=GROUP)  # too long: refused, still asked
+    await sim.wait_text(GROUP, "内容太长", "300")
     await sim.send(DISPATCHER, "不属于物业维修范围，请联系装修公司", chat_id=GROUP)
     rejected = await same_message(
         sim, GROUP, alert, lambda m: "不属于物业维修范围" in text_of(m) and not buttons(m)
