@@ -5,8 +5,9 @@ them until they write again (services.identities.refresh clears the mark then: t
 update after unblocking, this one included, counts as writing).
 
 A group that adds the bot, or addresses it with a command, is told that the bot serves
-people in private chat, with a link; a group that is not a staff group also gets its id and
-the command that makes it one, which is what whoever added the bot there needs to go on.
+people in private chat, with a link; a staff group also what it is for (alerts, their
+buttons, /say), one that is not also gets its id and the command that makes it one, which
+is what whoever added the bot there needs to go on.
 Messages in groups are otherwise left alone: residents' own chat groups are not ours to
 answer in.
 """
@@ -40,7 +41,16 @@ def render_chat_privately(ctx: RenderContext) -> Rendered:
             link=f"https://t.me/{ctx.bot_username}",
         )
     ]
-    if not ctx.data.get("staff_group"):
+    if ctx.data.get("staff_group"):  # what this group is for, to the staff in it
+        lines.append(
+            _(
+                "In this group: new repairs and complaints arrive here with buttons to accept, "
+                "assign, grab or reject them. Reply to a ticket's message starting with /say "
+                "to write to the resident; other replies stay internal notes. /queue, /code "
+                "and writing to a resident from a job card work in a private chat with me."
+            )
+        )
+    else:
         chat_id = ctx.data["chat_id"]
         lines.append(
             _(

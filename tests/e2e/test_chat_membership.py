@@ -58,6 +58,7 @@ async def test_a_group_that_adds_the_bot_is_told_how_to_go_on(product: Product) 
     added.raise_for_status()
     hello = await sim.wait_text(NEIGHBOURS, "请私聊我", "t.me/linli_demo_bot")
     assert f"linli groups add --chat-id {NEIGHBOURS} --purpose dispatch" in text_of(hello)
+    assert "/say" not in text_of(hello)  # a group that is not ours is not told staff work
 
     # The neighbours' own chat is not answered: only a command that calls the bot is.
     before = len(await sim.bot_messages(NEIGHBOURS))
@@ -77,3 +78,4 @@ async def test_a_command_in_the_staff_group_points_to_the_private_chat(product: 
     told = (await sim.wait_count(GROUP, before + 1))[-1]
     assert "请私聊我" in text_of(told)
     assert "linli groups add" not in text_of(told)  # it is a staff group already
+    assert "以 /say 开头" in text_of(told)  # and what the group itself is for
