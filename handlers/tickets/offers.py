@@ -111,6 +111,12 @@ def _offer_view(offer: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _description(text: str) -> str:
+    """The words as the report's description; too long to be one, none (never cut: the form
+    then asks what happened, and says how long it may be)."""
+    return text if len(text) <= rules.DESCRIPTION_MAX else ""
+
+
 def _fits(media: list[dict[str, Any]], item: dict[str, Any]) -> bool:
     limit = rules.MAX_PHOTOS if item["kind"] == "photo" else rules.MAX_VOICE
     return sum(m["kind"] == item["kind"] for m in media) < limit
@@ -149,6 +155,7 @@ async def offer_for_text(
     first to add the words to it: one report per problem for the office, none lost."""
     now = clock.now()
     earlier = _pending(await state.get_data(), now)
+    description = _description((message.text or "").strip())
     offer = {
         "from": "text",
         "kind": match.kind,
@@ -156,10 +163,11 @@ async def offer_for_text(
         "urgent_hint": match.urgent_hint,
         "at_home": matcher.at_home(message.text or ""),
         "in_public": matcher.in_shared_place(message.text or ""),
-        "description": (message.text or "").strip()[: rules.DESCRIPTION_MAX],
+        "description": description,
         "media": (earlier or {}).get("media", []),  # a photo sent just before joins in
         "at": now.isoformat(),
-        "same": await _same_open(session, person, match),
+        # Words too long to be a description are none to add either: a report is offered.
+        "same": await _same_open(session, person, match) if description else None,
     }
     await state.set_data({"offer": offer})
     await reply("ticket_offer.ask", **_offer_view(offer))
@@ -201,7 +209,7 @@ async def offer_for_media(
         offer = {**offer, "media": [*offer["media"], item]}
         caption = (message.caption or "").strip()
         if caption and not offer.get("description"):
-            offer["description"] = caption[: rules.DESCRIPTION_MAX]
+            offer["description"] = _description(caption)
             offer["at_home"] = matcher.at_home(caption)
             offer["in_public"] = matcher.in_shared_place(caption)
         await state.set_data({"offer": offer})
@@ -216,7 +224,7 @@ async def offer_for_media(
         "urgent_hint": bool(match and match.urgent_hint),
         "at_home": matcher.at_home(caption),
         "in_public": matcher.in_shared_place(caption),
-        "description": caption[: rules.DESCRIPTION_MAX],
+        "description": _description(caption),
         "media": [item],
         "at": now.isoformat(),
         "same": await _same_open(session, person, match if match and match.is_problem else None),

@@ -166,3 +166,21 @@ async def test_a_typed_yes_or_no_answers_the_offer(product: Product) -> None:
     await sim.wait_text(ZHANG, "工单号：BX-")
     ticket = await latest_ticket(product)
     assert (ticket.category, ticket.description) == ("plumbing", "厨房水管漏水了")
+
+
+async def test_words_too_long_for_a_description_are_asked_for_again_not_cut(
+    product: Product,
+) -> None:
+    sim = product.sim
+    await bind_zhang(sim)
+    await sim.send(ZHANG, "厨房水管漏水了，" + "水一直在流" * 420)  # 2,108 characters
+    offer = await sim.wait_text(ZHANG, "水管/下水道报修")
+    await press(sim, ZHANG, offer, OfferCb(action=OfferAction.repair).pack())
+    await sim.wait_text(ZHANG, "发生了什么")  # asked in fewer words, none of it stored cut
+    await sim.send(ZHANG, "厨房水管漏水了")
+    await ask_and_press(sim, ZHANG, wiz(WizAction.photos_done))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.urgency, "normal"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.window, "any"))
+    await ask_and_press(sim, ZHANG, wiz(WizAction.submit))
+    await sim.wait_text(ZHANG, "工单号：BX-")
+    assert (await latest_ticket(product)).description == "厨房水管漏水了"
