@@ -42,8 +42,8 @@ OFFERED = 3  # tickets offered at most (newest first): a home rarely has more op
 
 class FollowCb(CallbackData, prefix="rtf"):
     ticket_id: int  # 0: "no, thanks"
-    asked: int  # a token of the words offered: an older question's press must not pass
-    # on newer words
+    # A token of the words offered: an older question's press must not pass on newer words.
+    asked: int
 
 
 ok_choice = F.ticket_id.func(lambda v: 0 <= v <= MAX_ID) & F.asked.func(lambda v: 0 < v <= MAX_ID)
