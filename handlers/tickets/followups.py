@@ -30,6 +30,7 @@ from core.clock import Clock
 from handlers.tickets import labels
 from handlers.tickets.offers import IsResident
 from handlers.ui import MAX_ID, kind_of, menu_keyboard, private, typed
+from handlers.waiting import AnswersWaiting, recent
 from services import matcher
 from services.errors import DomainError
 from services.identities import Person
@@ -65,21 +66,6 @@ class AboutOpenTicket(Filter):
             session, household_id=person.resident.household_id, limit=OFFERED
         )
         return {"tickets": tickets} if tickets else False
-
-
-class AnswersFollowUp(Filter):
-    """A typed yes or no while words wait to be passed on to the one ticket offered."""
-
-    async def __call__(
-        self, message: Message, state: FSMContext, clock: Clock
-    ) -> bool | dict[str, Any]:
-        yes = matcher.yes_or_no(message.text or "")
-        if yes is None:
-            return False
-        waiting = _waiting(await state.get_data(), clock.now())
-        if waiting is None or (yes and len(waiting["tickets"]) != 1):
-            return False  # "好的" with several tickets offered: which one? (the buttons say)
-        return {"waiting": waiting, "yes": yes}
 
 
 # --- renderers -------------------------------------------------------------------------------
@@ -121,6 +107,11 @@ def render_ask(ctx: RenderContext) -> Rendered:
     return Rendered(question, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
+@notices.register("ticket_followup.pick")
+def render_pick(ctx: RenderContext) -> Rendered:
+    return Rendered(ctx._("Please tap a button above to say which report these words are about."))
+
+
 @notices.register("ticket_followup.declined")
 def render_declined(ctx: RenderContext) -> Rendered:
     _ = ctx._
@@ -155,16 +146,13 @@ def _button(text: str, ticket_id: int, asked: int) -> InlineKeyboardButton:
 
 def _waiting(data: dict[str, Any], now: datetime) -> dict[str, Any] | None:
     """The words still waiting for an answer, if they were offered recently."""
-    waiting = data.get("follow_up")
-    if not waiting or now - datetime.fromisoformat(waiting["at"]) > KEPT:
-        return None
-    return waiting
+    return recent(data, "follow_up", now, KEPT)
 
 
 # --- handlers ------------------------------------------------------------------------------
 
 
-@router.message(private, StateFilter(None), typed, IsResident(), AnswersFollowUp())
+@router.message(private, StateFilter(None), typed, IsResident(), AnswersWaiting("follow_up", KEPT))
 async def typed_answer(
     message: Message,
     waiting: dict[str, Any],
@@ -175,7 +163,11 @@ async def typed_answer(
     session: AsyncSession,
     clock: Clock,
 ) -> None:
-    """ "好的" or "不用了" typed instead of tapping: taken as the tap."""
+    """ "好的" or "不用了" typed instead of tapping: taken as the tap ("好的" to several
+    tickets does not say which: the buttons are pointed to)."""
+    if yes and len(waiting["tickets"]) != 1:
+        await reply("ticket_followup.pick")
+        return
     await _answer(
         waiting, waiting["tickets"][0] if yes else 0, person, reply, state, session, clock
     )

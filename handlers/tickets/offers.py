@@ -35,6 +35,7 @@ from handlers.tickets.filing import begin
 from handlers.tickets.form import media_of
 from handlers.tickets.offer_views import OfferAction, OfferCb
 from handlers.ui import kind_of, not_command, private, typed
+from handlers.waiting import AnswersWaiting, recent
 from models import TicketKind
 from services import matcher, onboarding
 from services.errors import DomainError
@@ -73,29 +74,12 @@ class SoundsLikeProblem(Filter):
         return {"match": match} if match.is_problem else False
 
 
-class AnswersOffer(Filter):
-    """A typed yes or no while an offer waits for its answer; hands both on."""
-
-    async def __call__(
-        self, message: Message, state: FSMContext, clock: Clock
-    ) -> bool | dict[str, Any]:
-        yes = matcher.yes_or_no(message.text or "")
-        if yes is None:
-            return False
-        offer = _pending(await state.get_data(), clock.now())
-        return False if offer is None else {"offer": offer, "yes": yes}
-
-
 # --- the pending offer -----------------------------------------------------------------------
 
 
 def _pending(data: dict[str, Any], now: datetime) -> dict[str, Any] | None:
     """The offer still waiting for an answer, if it was made recently."""
-    offer = data.get("offer")
-    if not offer:
-        return None
-    made = datetime.fromisoformat(offer["at"])
-    return offer if now - made <= OFFER_KEPT else None
+    return recent(data, "offer", now, OFFER_KEPT)
 
 
 def _offer_view(offer: dict[str, Any]) -> dict[str, Any]:
@@ -269,10 +253,12 @@ async def answered_offer(
     await query.answer()
 
 
-@router.message(private, StateFilter(None), typed, IsResident(), AnswersOffer())
+@router.message(
+    private, StateFilter(None), typed, IsResident(), AnswersWaiting("offer", OFFER_KEPT)
+)
 async def typed_answer(
     message: Message,
-    offer: dict[str, Any],
+    waiting: dict[str, Any],
     yes: bool,
     person: Person,
     reply: Replier,
@@ -280,15 +266,15 @@ async def typed_answer(
     settings: Settings,
 ) -> None:
     """ "好的" or "不用了" typed instead of tapping Yes or No: taken as the tap."""
-    if offer.get("same"):  # "is it the same problem?" has no yes-or-no answer to "report it?"
-        await reply("ticket_offer.pick", number=offer["same"]["number"])
+    if waiting.get("same"):  # "is it the same problem?" has no yes-or-no answer to "report it?"
+        await reply("ticket_offer.pick", number=waiting["same"]["number"])
         return
     if not yes:
         await state.clear()
         await reply("ticket_offer.declined", kind=kind_of(person))
         return
-    action = OfferAction.complaint if offer.get("kind") == "complaint" else OfferAction.repair
-    await _take(offer, action, person, reply, state, settings)
+    action = OfferAction.complaint if waiting.get("kind") == "complaint" else OfferAction.repair
+    await _take(waiting, action, person, reply, state, settings)
 
 
 async def _add_to_same(

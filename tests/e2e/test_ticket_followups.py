@@ -89,8 +89,9 @@ async def test_with_several_tickets_open_the_resident_picks_one(product: Product
     labels = [label for label, _data in buttons(asked)]
     assert labels[:2] == [f"💬 {noise.number} 🔊 噪音扰民", f"💬 {leak.number} 🚰 水管/下水道"]
 
-    # "好的" does not say which: it is not taken as a choice.
+    # "好的" does not say which: it is not taken as a choice, the buttons are pointed to.
     await sim.send(ZHANG, "好的")
+    await sim.wait_text(ZHANG, "请点上面的按钮，选一下这句话是关于哪一张工单的")
     chosen = FollowCb(ticket_id=noise.id, asked=_asked(asked)).pack()
     await press(sim, ZHANG, ZHANG, asked, chosen)
     await sim.wait_text(ZHANG, "转给物业服务中心", noise.number)
