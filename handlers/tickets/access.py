@@ -1,5 +1,6 @@
-"""The ticket a resident's press names, if they may see it; and telling a household member
-who acted on a ticket they did not report (the service tells the reporter)."""
+"""The ticket a resident's press names, if they may see it; telling a household member who
+acted on a ticket they did not report (the service tells the reporter); and a resident's
+words passed on to a ticket's staff."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from handlers.ui import error_text
 from models import Ticket
 from services.errors import DomainError
 from services.identities import Person
-from services.tickets import queries
+from services.tickets import lifecycle, queries
+from services.tickets.media import MediaIn
 from services.tickets.queries import TicketPage
 
 
@@ -41,3 +43,32 @@ async def tell_if_not_reporter(
     """The service tells the reporter; another household member who acted is told here."""
     if ticket.reporter_id != person.identity.id:
         await reply(notice, **brief(ticket), assignee="", reason=ticket.reject_reason or "")
+
+
+async def pass_on(
+    reply: Replier,
+    session: AsyncSession,
+    person: Person,
+    *,
+    ticket_id: int,
+    now: datetime,
+    text: str,
+    media: list[MediaIn] | None = None,
+) -> None:
+    """The resident's words (and photos or a voice note) go to the ticket's staff, and they
+    are told so, or why not (the service checks the ticket is their home's and still takes
+    messages)."""
+    try:
+        ticket = await lifecycle.add_message(
+            session,
+            ticket_id=ticket_id,
+            person=person,
+            now=now,
+            text=text,
+            media=media,
+            as_staff=False,
+        )
+    except DomainError as exc:
+        await reply("error", key=exc.key, **exc.data)
+        return
+    await reply("ticket.reply_sent", number=ticket.number, to_resident=False)

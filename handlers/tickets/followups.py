@@ -28,13 +28,13 @@ from bot.replies import Replier
 from bot.routing import Routes
 from core.clock import Clock
 from handlers.tickets import labels
+from handlers.tickets.access import pass_on
 from handlers.tickets.offers import IsResident
 from handlers.ui import MAX_ID, kind_of, menu_keyboard, private, typed
 from handlers.waiting import AnswersWaiting, recent
 from services import matcher
-from services.errors import DomainError
 from services.identities import Person
-from services.tickets import lifecycle, queries
+from services.tickets import queries
 
 router = Routes()
 KEPT = timedelta(minutes=10)  # the offer's buttons work this long
@@ -257,16 +257,6 @@ async def _answer(
     if not ticket_id:
         await reply("ticket_followup.declined", kind=kind_of(person))
         return
-    try:
-        ticket = await lifecycle.add_message(
-            session,
-            ticket_id=ticket_id,
-            person=person,
-            now=clock.now(),
-            text=str(waiting["text"]),
-            as_staff=False,
-        )
-    except DomainError as exc:
-        await reply("error", key=exc.key, **exc.data)
-        return
-    await reply("ticket.reply_sent", number=ticket.number, to_resident=False)
+    await pass_on(
+        reply, session, person, ticket_id=ticket_id, now=clock.now(), text=str(waiting["text"])
+    )

@@ -31,6 +31,7 @@ from bot.replies import Replier
 from bot.routing import Routes
 from core.clock import Clock
 from core.settings import Settings
+from handlers.tickets.access import pass_on
 from handlers.tickets.filing import begin
 from handlers.tickets.form import media_of
 from handlers.tickets.offer_views import OfferAction, OfferCb
@@ -38,9 +39,8 @@ from handlers.ui import kind_of, not_command, private, typed
 from handlers.waiting import AnswersWaiting, recent
 from models import TicketKind
 from services import matcher, onboarding
-from services.errors import DomainError
 from services.identities import Person
-from services.tickets import lifecycle, queries, rules
+from services.tickets import queries, rules
 from services.tickets.media import MediaIn
 
 router = Routes()
@@ -281,22 +281,16 @@ async def _add_to_same(
     offer: dict[str, Any], person: Person, reply: Replier, session: AsyncSession, clock: Clock
 ) -> None:
     """The words (and any photo sent with them) go to the open ticket as the resident's
-    follow-up; the service checks it is their home's and still takes messages."""
-    number = offer["same"]["number"]
-    try:
-        ticket = await lifecycle.add_message(
-            session,
-            ticket_id=int(offer["same"]["id"]),
-            person=person,
-            now=clock.now(),
-            text=offer.get("description") or "",
-            media=[MediaIn(**item) for item in offer.get("media", [])],
-            as_staff=False,
-        )
-    except DomainError as exc:
-        await reply("error", key=exc.key, **{"number": number, **exc.data})
-        return
-    await reply("ticket.reply_sent", number=ticket.number, to_resident=False)
+    follow-up."""
+    await pass_on(
+        reply,
+        session,
+        person,
+        ticket_id=int(offer["same"]["id"]),
+        now=clock.now(),
+        text=offer.get("description") or "",
+        media=[MediaIn(**item) for item in offer.get("media", [])],
+    )
 
 
 async def _take(
