@@ -38,7 +38,6 @@ from services.tickets import queries
 
 router = Routes()
 KEPT = timedelta(minutes=10)  # the offer's buttons work this long
-OFFERED = 3  # tickets offered at most (newest first): a home rarely has more open
 
 
 class FollowCb(CallbackData, prefix="rtf"):
@@ -63,7 +62,7 @@ class AboutOpenTicket(Filter):
         if matcher.small_talk(text) is not None or matcher.yes_or_no(text) is not None:
             return False
         tickets = await queries.open_for_household(
-            session, household_id=person.resident.household_id, limit=OFFERED
+            session, household_id=person.resident.household_id
         )
         return {"tickets": tickets} if tickets else False
 
@@ -176,7 +175,7 @@ async def typed_answer(
 @router.message(private, StateFilter(None), typed, IsResident(), AboutOpenTicket())
 async def offer(
     message: Message,
-    tickets: list[Any],
+    tickets: list[queries.OpenTicket],
     person: Person,
     reply: Replier,
     state: FSMContext,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, literal, select, tuple_
+from sqlalchemy import Select, bindparam, literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
@@ -23,7 +23,9 @@ from models import (
     TicketEvent,
     TicketKind,
     TicketMedia,
+    TicketStatus,
 )
+from models.prepared import Prepared
 from services import audit
 from services.errors import NotAllowed
 from services.identities import Person
@@ -41,15 +43,36 @@ async def for_household(
     return list(await session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))
 
 
-async def open_for_household(
-    session: AsyncSession, *, household_id: int, limit: int = 3
-) -> list[Ticket]:
-    """The household's tickets that still take messages (everything but closed, cancelled or
-    rejected: a finished one awaiting its stars too), newest first."""
-    query = select(Ticket).where(
-        Ticket.household_id == household_id, Ticket.status.not_in(CLOSED_TO_MESSAGES)
+class OpenTicket(NamedTuple):
+    id: int
+    number: str
+    kind: TicketKind
+    category: str
+    status: TicketStatus
+
+
+OPEN_SHOWN = 3  # a home rarely has more open at once; the newest are the ones meant
+
+# Asked of every problem a resident types (is it one the home reported already?): prepared,
+# as SQLAlchemy's own execution path costs several times the query (models/prepared.py).
+_OPEN_FOR_MESSAGES = Prepared(
+    select(Ticket.id, Ticket.number, Ticket.kind, Ticket.category, Ticket.status)
+    .where(
+        Ticket.household_id == bindparam("household_id"),
+        text(
+            "tickets.status NOT IN (" + ", ".join(f"'{s.value}'" for s in CLOSED_TO_MESSAGES) + ")"
+        ),
     )
-    return list(await session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))
+    .order_by(Ticket.id.desc())
+    .limit(OPEN_SHOWN)
+)
+
+
+async def open_for_household(session: AsyncSession, *, household_id: int) -> list[OpenTicket]:
+    """The household's newest tickets that still take messages (everything but closed,
+    cancelled or rejected: a finished one awaiting its stars too), newest first."""
+    rows = await _OPEN_FOR_MESSAGES.run(session, {"household_id": household_id})
+    return [OpenTicket(*row) for row in rows]
 
 
 @dataclass
