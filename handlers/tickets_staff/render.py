@@ -284,6 +284,12 @@ def render_resident_message(ctx: RenderContext) -> Rendered:
     first = next((m for m in media if m.get("kind") in ("photo", "voice")), None)
     extra = len(media) - (1 if first else 0)
     body = f"{head}{'' if head.endswith('：') else ' '}{text}".strip()  # no space after "："
+    if data.get("danger"):
+        body = (
+            _("🔴 This sounds urgent, and the ticket was filed as ordinary: please check now.")
+            + "\n"
+            + body
+        )
     if extra > 0:
         body += "\n" + _("(more attachments in the ticket: {count})", count=extra)
     # In the assignee's private chat, a button to answer (a group answers by replying).

@@ -28,8 +28,9 @@ from models import (
     TicketEvent,
     TicketKind,
     TicketMedia,
+    Urgency,
 )
-from services import outbox
+from services import matcher, outbox
 from services.outbox import Recipient
 from services.tickets import rules, topics
 from services.tickets.machine import staff_actions
@@ -312,6 +313,8 @@ async def relay_to_staff(
         "text": text,
         "media": media,
         "anonymous": ticket.anonymous,
+        # "水漫出来了" on a ticket filed as ordinary: staff must not read it as small news.
+        "danger": ticket.urgency != Urgency.urgent and matcher.urgent_hint(text),
     }
     assignee = await _assignee(session, ticket)
     if assignee is not None:

@@ -33,8 +33,13 @@ async def test_a_reply_to_the_receipt_reaches_the_ticket_s_staff(product: Produc
     await sim.send(ZHANG, "师傅几点能来？", reply_to_message_id=receipt["message_id"])
     await sim.wait_text(ZHANG, "转给物业服务中心", ticket.number)
     relayed = await sim.wait_text(GROUP, "师傅几点能来？")
-    assert ticket.number in text_of(relayed)
+    assert ticket.number in text_of(relayed) and "🔴" not in text_of(relayed)
     assert await staff_messages(product, ticket.id) == [("师傅几点能来？", False)]
+
+    # Words that sound like danger on a ticket filed as ordinary are flagged to staff.
+    await sim.send(ZHANG, "现在水漫出来了，地上全是水", reply_to_message_id=receipt["message_id"])
+    relayed = await sim.wait_text(GROUP, "地上全是水")
+    assert "🔴 住户的话听起来很紧急" in text_of(relayed)
 
 
 async def test_words_typed_while_a_ticket_is_open_are_offered_to_it(product: Product) -> None:
